@@ -1,0 +1,255 @@
+"""What every script shares: argument types, figure output, atomic writes, clean errors.
+
+The top-level scripts stay thin: they build a parser with :func:`make_parser`, add the
+figure flags with :func:`add_figure_args`, call the package and end with
+:func:`finish_figure`; :func:`run` turns a user's mistake into one line on stderr and a
+non-zero exit instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+__all__ = [
+    "UserError",
+    "quiet_tensorflow",
+    "import_keras",
+    "make_parser",
+    "add_figure_args",
+    "positive_int",
+    "nonnegative_int",
+    "positive_float",
+    "finish_figure",
+    "atomic_write",
+    "atomic_savefig",
+    "atomic_write_csv",
+    "run",
+    "IMAGES_DIR",
+]
+
+#: Where figures go when there is no display and no --output.
+IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
+
+_NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
+
+
+class UserError(Exception):
+    """A mistake of the user's (a bad flag value, a missing file): one line, exit 2."""
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's start-up log noise; call before Keras/TensorFlow import.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (C++ info and warnings) unless the user set it.
+    Messages that TensorFlow's C++ side writes while it loads (the CUDA probe, absl's
+    "All log messages before absl::InitializeLog()") ignore that variable; use
+    :func:`import_keras`, which also hides the process's stderr during the import.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+
+def import_keras() -> Any:
+    """``import keras`` without TensorFlow's start-up log noise on stderr.
+
+    File descriptor 2 points at ``/dev/null`` during the import only (the noise comes
+    from C++ and bypasses Python's ``sys.stderr``); an import error is still raised.
+    Works with any ``KERAS_BACKEND``.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    quiet_tensorflow()
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (some notebook front-ends)
+        import keras
+
+        return keras
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return keras
+
+
+# ----------------------------------------------------------------------------- argparse
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows each flag's default and keeps the description's line breaks."""
+
+
+def make_parser(description: str, epilog: str | None = None, prog: str | None = None) -> argparse.ArgumentParser:
+    """An ``ArgumentParser`` whose ``--help`` shows every default."""
+    return argparse.ArgumentParser(
+        prog=prog, description=description, epilog=epilog, formatter_class=_HelpFormatter
+    )
+
+
+def add_figure_args(parser: argparse.ArgumentParser, default_name: str) -> None:
+    """Add ``--output PATH`` and ``--no-show``."""
+    parser.add_argument(
+        "--output",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="save the figure to PATH (format from the extension: .png, .pdf, .svg, ...). "
+        f"Without it, a headless run or --no-show saves to images/{default_name}",
+    )
+    parser.add_argument(
+        "--no-show", action="store_true", help="do not open a plot window"
+    )
+
+
+def _number(kind: Callable[[str], Any], text: str, what: str) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = _number(int, text, "an integer")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be a positive integer")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    value = _number(int, text, "an integer")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be 0 or more")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = _number(float, text, "a number")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not allowed: must be a positive number")
+    return value
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it.
+
+    A reader never sees a half-written file and an existing file survives a failed
+    write. The temporary file keeps ``path``'s extension so writers that pick a format
+    from it (``savefig``) still do. Missing parent folders are created.
+    """
+    path = Path(path)
+    if path.exists() and path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def atomic_savefig(fig: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
+    """``fig.savefig`` through :func:`atomic_write`; an unknown extension is a UserError."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    supported = fig.canvas.get_supported_filetypes()
+    if fmt not in supported:
+        raise UserError(
+            f"cannot save a figure as {path.name!r}: the extension must be one of "
+            + ", ".join("." + k for k in sorted(supported))
+        )
+    kwargs.setdefault("dpi", 120)
+    kwargs.setdefault("bbox_inches", "tight")
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, **kwargs))
+
+
+def atomic_write_csv(df: Any, path: str | os.PathLike) -> Path:
+    """``df.to_csv(path, index=False)`` through :func:`atomic_write`."""
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+
+
+def _has_display() -> bool:
+    import matplotlib
+
+    return matplotlib.get_backend().lower() not in _NON_INTERACTIVE
+
+
+def check_output_path(path: Path | None) -> None:
+    """Fail early (before minutes of work) on an --output the figure cannot be saved as."""
+    if path is None:
+        return
+    import matplotlib.figure
+
+    supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
+    if path.suffix.lower().lstrip(".") not in supported:
+        raise UserError(
+            f"--output {path}: the extension must be one of "
+            + ", ".join("." + k for k in sorted(supported))
+        )
+    if path.is_dir():
+        raise UserError(f"--output {path} is a folder; give a file name such as {path / 'figure.png'}")
+
+
+def finish_figure(fig: Any, output: Path | None, no_show: bool, default_name: str) -> Path | None:
+    """Save and/or show a finished figure, as the scripts' flags ask.
+
+    ``--output PATH`` saves there. Without it, when the window cannot (no display) or
+    must not (``--no-show``) open, the figure is saved to ``images/<default_name>`` so
+    nothing is lost; either way the path is printed. Returns the saved path, if any.
+    """
+    import matplotlib.pyplot as plt
+
+    saved = None
+    show = not no_show and _has_display()
+    if output is None and not show:
+        output = IMAGES_DIR / default_name
+        if not no_show:
+            print("no display: saving the figure instead of showing it", file=sys.stderr)
+    if output is not None:
+        saved = atomic_savefig(fig, output)
+        print(f"saved figure to {saved}", file=sys.stderr)
+    if show:
+        plt.show()
+    plt.close(fig)
+    return saved
+
+
+def run(main: Callable[[], int | None]) -> int:
+    """Run a script's ``main``; a user's mistake becomes one line and exit status 2.
+
+    ``UserError``, ``ValueError``, ``FileNotFoundError`` and other ``OSError`` are
+    printed as ``<script>: error: <message>``; Ctrl-C exits with 130.
+    """
+    prog = Path(sys.argv[0]).name
+    try:
+        return int(main() or 0)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except (UserError, ValueError, OSError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
