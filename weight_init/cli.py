@@ -204,14 +204,14 @@ def check_output_path(path: Path | None) -> None:
         return
     import matplotlib.figure
 
+    if path.is_dir():
+        raise UserError(f"--output {path} is a folder; give a file name such as {path / 'figure.png'}")
     supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     if path.suffix.lower().lstrip(".") not in supported:
         raise UserError(
             f"--output {path}: the extension must be one of "
             + ", ".join("." + k for k in sorted(supported))
         )
-    if path.is_dir():
-        raise UserError(f"--output {path} is a folder; give a file name such as {path / 'figure.png'}")
 
 
 def finish_figure(fig: Any, output: Path | None, no_show: bool, default_name: str) -> Path | None:

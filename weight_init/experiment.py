@@ -198,6 +198,7 @@ def forward_prop(
         hidden_layer_sizes, init_fn, activation=activation, X=X, n_samples=n_samples, seed=seed
     )
     acts = dict(enumerate(result.activations))
-    means = [float(np.mean(H)) for H in result.activations]
-    stds = [float(np.std(H)) for H in result.activations]
+    with np.errstate(over="ignore", invalid="ignore"):  # forward_pass warned already
+        means = [float(np.mean(H)) for H in result.activations]
+        stds = [float(np.std(H)) for H in result.activations]
     return acts, means, stds

@@ -1,0 +1,113 @@
+"""Shared script helpers: argument types, atomic writes, figure output, clean errors."""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from weight_init import cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_is_light():
+    code = (
+        "import sys, weight_init, weight_init.experiment, weight_init.data, weight_init.cli, "
+        "weight_init.keras_init\n"
+        "heavy = sorted(m for m in ('matplotlib', 'pandas', 'seaborn', 'keras', 'tensorflow', 'scipy') "
+        "if m in sys.modules)\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "kind,text,message",
+    [
+        (cli.positive_int, "0", "0 is not allowed: must be a positive integer"),
+        (cli.positive_int, "x", "'x' is not an integer"),
+        (cli.nonnegative_int, "-1", "-1 is not allowed: must be 0 or more"),
+        (cli.positive_float, "-0.5", "-0.5 is not allowed: must be a positive number"),
+        (cli.positive_float, "nan", "nan is not allowed"),
+    ],
+)
+def test_argument_types_reject(kind, text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        kind(text)
+
+
+def test_argument_types_accept():
+    assert cli.positive_int("3") == 3
+    assert cli.nonnegative_int("0") == 0
+    assert cli.positive_float("0.25") == 0.25
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path):
+    target = tmp_path / "table.csv"
+    target.write_text("old")
+
+    def broken(tmp):
+        Path(tmp).write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        cli.atomic_write(target, broken)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+def test_atomic_write_csv_and_new_folders(tmp_path):
+    target = tmp_path / "a" / "b" / "t.csv"
+    cli.atomic_write_csv(pd.DataFrame({"x": [1, 2]}), target)
+    assert pd.read_csv(target)["x"].tolist() == [1, 2]
+
+
+def test_finish_figure_saves_where_asked(tmp_path, capsys):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    saved = cli.finish_figure(fig, tmp_path / "f.pdf", no_show=True, default_name="x.png")
+    assert saved == tmp_path / "f.pdf"
+    assert (tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF"
+    assert "saved figure to" in capsys.readouterr().err
+
+
+def test_finish_figure_headless_falls_back_to_images(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "IMAGES_DIR", tmp_path)
+    fig, _ = plt.subplots()
+    saved = cli.finish_figure(fig, None, no_show=False, default_name="fallback.png")
+    assert saved == tmp_path / "fallback.png"
+    assert plt.imread(saved).ndim == 3
+    err = capsys.readouterr().err
+    assert "no display" in err and str(saved) in err
+
+
+def test_bad_extension_is_a_user_error(tmp_path):
+    fig, _ = plt.subplots()
+    with pytest.raises(cli.UserError, match=r"extension must be one of .*\.png"):
+        cli.atomic_savefig(fig, tmp_path / "figure.xyz")
+    with pytest.raises(cli.UserError, match="--output .*figure.xyz"):
+        cli.check_output_path(tmp_path / "figure.xyz")
+    with pytest.raises(cli.UserError, match="is a folder"):
+        cli.check_output_path(tmp_path)
+    cli.check_output_path(tmp_path / "fine.svg")
+
+
+def test_run_turns_user_errors_into_one_line(capsys):
+    def bad():
+        raise ValueError("unknown initializer 'x'")
+
+    assert cli.run(bad) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith("error: unknown initializer 'x'")
+    assert "Traceback" not in err
+    assert cli.run(lambda: None) == 0

@@ -1,0 +1,61 @@
+"""Notebook plots return figures, never show, and draw what they are given."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from weight_init.experiment import forward_prop  # noqa: E402
+from weight_init.plotting import plot_layer_histograms, plot_layer_stats  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_show(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("plotting functions must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", fail)
+    yield
+    plt.close("all")
+
+
+def test_plot_layer_stats_draws_means_and_stds(tmp_path):
+    acts, means, stds = forward_prop([50] * 4, "xavier", seed=0, n_samples=100)
+    fig = plot_layer_stats(means, stds, title="xavier")
+    ax_mean, ax_std = fig.axes
+    assert ax_mean.get_title() == "layer mean" and ax_std.get_title() == "layer std"
+    x, y = ax_std.lines[0].get_data()
+    assert list(x) == list(acts.keys())
+    assert np.allclose(y, stds)
+    assert np.allclose(ax_mean.lines[0].get_data()[1], means)
+    fig.savefig(tmp_path / "stats.png")
+    assert plt.imread(tmp_path / "stats.png").ndim == 3
+
+
+def test_plot_layer_stats_rejects_mismatch():
+    with pytest.raises(ValueError, match="equally long"):
+        plot_layer_stats([0.0, 0.1], [1.0])
+
+
+def test_plot_layer_histograms_one_panel_per_layer():
+    acts, _, _ = forward_prop([40] * 3, "xavier", seed=0, n_samples=100)
+    fig = plot_layer_histograms(acts)
+    assert len(fig.axes) == 3
+    assert [ax.get_title() for ax in fig.axes] == ["layer 1", "layer 2", "layer 3"]
+    # 30 bins over (-1, 1) holding every value of the layer (tanh outputs lie inside)
+    bars = fig.axes[0].patches
+    assert len(bars) == 30
+    assert sum(b.get_height() for b in bars) == acts[0].size
+    assert bars[0].get_x() == pytest.approx(-1.0)
+    fig = plot_layer_histograms(acts, bins=10, range=None)
+    assert len(fig.axes[0].patches) == 10
+
+
+def test_plot_layer_histograms_errors():
+    with pytest.raises(ValueError, match="empty"):
+        plot_layer_histograms({})
+    with pytest.raises(ValueError, match="bins must be a positive integer, got 0"):
+        plot_layer_histograms({0: np.zeros(3)}, bins=0)
