@@ -20,6 +20,25 @@ def _pyplot():
     return plt
 
 
+def _as_series(values, label: str, n: int) -> np.ndarray | None:
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != (n,):
+        raise ValueError(f"{label} must be 1-D with one value per layer ({n}), got shape {arr.shape}")
+    return arr
+
+
+def _wants_log(logy, series) -> bool:
+    if isinstance(logy, (bool, np.bool_)):
+        return bool(logy)
+    if isinstance(logy, str) and logy == "auto":
+        values = np.concatenate([s for s in series if s is not None])
+        values = values[np.isfinite(values) & (values > 0)]
+        return bool(values.size > 1 and values.max() / values.min() > 100.0)
+    raise ValueError(f"logy must be True, False or 'auto', got {logy!r}")
+
+
 def plot_layer_stats(
     hidden_layer_means: Sequence[float],
     hidden_layer_stds: Sequence[float],
@@ -27,8 +46,18 @@ def plot_layer_stats(
     layers: Sequence[int] | None = None,
     title: str | None = None,
     figsize: tuple[float, float] = (15, 3),
+    theory_means: Sequence[float] | None = None,
+    theory_stds: Sequence[float] | None = None,
+    grad_stds: Sequence[float] | None = None,
+    theory_grad_stds: Sequence[float] | None = None,
+    logy: bool | str = False,
 ):
     """Per-layer mean (blue) and standard deviation (red), as the notebook draws them.
+
+    Optionally with the mean-field prediction as dashed curves over the measured points,
+    and a third panel (green) for the std of the gradient with respect to each layer's
+    pre-activations, ``dL/dZ_l`` (see :func:`weight_init.propagation.propagation_stats`,
+    whose table :func:`weight_init.propagation.plot_propagation` plots in one call).
 
     Parameters
     ----------
@@ -40,11 +69,21 @@ def plot_layer_stats(
         Figure title (``suptitle``).
     figsize : (float, float)
         Figure size in inches; the notebook uses (15, 3).
+    theory_means, theory_stds : sequence of float, optional
+        Predicted mean and std per layer, drawn dashed on the first two panels.
+    grad_stds, theory_grad_stds : sequence of float, optional
+        Measured and predicted std of ``dL/dZ_l``; either adds a third panel,
+        "gradient std".
+    logy : bool or 'auto', default False
+        Log y-axis for the std panels; ``'auto'`` when their positive values span more
+        than two decades. Zeros are not drawn on a log axis.
 
     Returns
     -------
     matplotlib.figure.Figure
-        With two axes, "layer mean" and "layer std".
+        With two axes, "layer mean" and "layer std", and a third, "gradient std", when
+        gradient values are given. A legend ("measured", "theory") appears where a
+        theory curve is drawn.
     """
     means = np.asarray(hidden_layer_means, dtype=float)
     stds = np.asarray(hidden_layer_stds, dtype=float)
@@ -55,13 +94,33 @@ def plot_layer_stats(
     x = np.arange(len(means)) if layers is None else np.asarray(layers)
     if len(x) != len(means):
         raise ValueError(f"layers has {len(x)} entries for {len(means)} layers")
+    n = len(means)
+    t_means = _as_series(theory_means, "theory_means", n)
+    t_stds = _as_series(theory_stds, "theory_stds", n)
+    g_stds = _as_series(grad_stds, "grad_stds", n)
+    t_g_stds = _as_series(theory_grad_stds, "theory_grad_stds", n)
+    with_grad = g_stds is not None or t_g_stds is not None
+    log_act = _wants_log(logy, [stds, t_stds])
+    log_grad = with_grad and _wants_log(logy, [g_stds, t_g_stds])
+
     plt = _pyplot()
-    fig, (ax_mean, ax_std) = plt.subplots(1, 2, figsize=figsize)
-    ax_mean.plot(x, means, "ob-")
-    ax_mean.set_title("layer mean")
-    ax_std.plot(x, stds, "or-")
-    ax_std.set_title("layer std")
-    for ax in (ax_mean, ax_std):
+    fig, axes = plt.subplots(1, 3 if with_grad else 2, figsize=figsize)
+    ax_mean, ax_std = axes[0], axes[1]
+    panels = [
+        (ax_mean, means, t_means, "b", "layer mean", False),
+        (ax_std, stds, t_stds, "r", "layer std", log_act),
+    ]
+    if with_grad:
+        panels.append((axes[2], g_stds, t_g_stds, "g", "gradient std (dL/dZ)", log_grad))
+    for ax, measured, theory, color, label, log in panels:
+        if measured is not None:
+            ax.plot(x, measured, f"o{color}-", label="measured")
+        if theory is not None:
+            ax.plot(x, theory, f"{color}--", label="theory (infinite width)")
+            ax.legend(fontsize="small")
+        if log:
+            ax.set_yscale("log", nonpositive="mask")
+        ax.set_title(label)
         ax.set_xlabel("hidden layer")
     if title:
         fig.suptitle(title)
