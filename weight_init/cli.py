@@ -147,6 +147,17 @@ def positive_float(text: str) -> float:
 # ----------------------------------------------------------------------------- writing
 
 
+def _new_file_mode(path: Path) -> int:
+    """The mode of the file being replaced, else 0666 less the process's umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it.
 
@@ -162,6 +173,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(tmp, _new_file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -20,6 +20,8 @@ import os
 import socket
 import sys
 import threading
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,12 +121,14 @@ def read_npz(path: str | os.PathLike, name: str | None = None, source: str | Non
         if str(path) in str(exc):
             raise
         raise ValueError(f"{path}: cannot read it as an MNIST .npz file ({exc})") from None
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        # A truncated or damaged zip raises BadZipFile or zlib.error, not an OSError.
         raise ValueError(f"{path}: cannot read it as an MNIST .npz file ({exc})") from None
     for part in ("train", "test"):
+        for key in (f"x_{part}", f"y_{part}"):
+            if not np.issubdtype(arrays[key].dtype, np.number):
+                raise ValueError(f"{path}: {key} is not numeric (dtype {arrays[key].dtype})")
         y = arrays[f"y_{part}"]
-        if not np.issubdtype(y.dtype, np.number):
-            raise ValueError(f"{path}: y_{part} is not numeric")
         _validate(arrays[f"x_{part}"], y, part, str(path))
     return MNIST(
         _scale(arrays["x_train"]), arrays["y_train"].astype(np.int64),
