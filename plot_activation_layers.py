@@ -11,6 +11,7 @@ Examples:
   python plot_activation_layers.py
   python plot_activation_layers.py --activation linear
   python plot_activation_layers.py --inits lecun_normal he_normal glorot_uniform
+  python plot_activation_layers.py --theory
 """
 
 from __future__ import annotations
@@ -93,6 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="images fed to the networks: the test images, topped up with training "
         "images if there are fewer (all available if the data has fewer than N)",
     )
+    parser.add_argument(
+        "--theory", action="store_true",
+        help="add the mean-field (infinite-width) prediction of each layer's mean and std "
+        "to the table, and mark measured and predicted std on every violin",
+    )
     parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
                         help="also write the per-layer statistics table to PATH")
     add_figure_args(parser, "<activation>-output-progression-violinplot.png")
@@ -123,6 +129,7 @@ def main() -> None:
         layers=args.layers,
         width=args.width,
         seed=args.seed,
+        theory=args.theory,
         progress=progress,
     )
 

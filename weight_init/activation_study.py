@@ -347,6 +347,7 @@ def activation_study(
     layers: int = 5,
     width: int = 100,
     seed: int | None = 0,
+    theory: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ActivationStudy:
     """Run the article's experiment: one untrained MLP per initializer, one forward pass.
@@ -367,6 +368,9 @@ def activation_study(
     seed : int or None
         Seeds every network's weights (each initializer gets its own stream derived
         from it); the same seed gives the same numbers.
+    theory : bool
+        Add the mean-field prediction (:func:`theory_stats`) to ``.stats`` as columns
+        ``theory_mean`` and ``theory_std``.
     progress : callable, optional
         Called with a short message before each network.
 
@@ -390,7 +394,54 @@ def activation_study(
         model = build_mlp(spec.init, layers=layers, width=width, activation=activation,
                           n_inputs=x.shape[1], seed=np.random.default_rng(stream))
         activations[spec.label] = hidden_outputs(model, x)
+    stats = layer_stats(activations)
+    if theory:
+        stats = stats.merge(theory_stats(x, specs, activation=activation, layers=layers,
+                                         width=width), on=["init", "layer"], how="left")
     return ActivationStudy(
-        specs=specs, activations=activations, stats=layer_stats(activations),
+        specs=specs, activations=activations, stats=stats,
         activation=activation, layers=int(layers), width=int(width), n_images=len(x), seed=seed,
     )
+
+
+def theory_stats(
+    x: np.ndarray,
+    specs: Sequence[InitSpec],
+    *,
+    activation: str = "relu",
+    layers: int = 5,
+    width: int = 100,
+) -> Any:
+    """Mean-field prediction of each hidden layer's output mean and std.
+
+    The network's first ``Dense(width)`` is linear: for fixed weights of second moment
+    ``v`` its pre-activation has ``E[z^2] = v * sum_j x_j^2``, so averaged over the
+    images ``q_1 = n_in * v * mean(x ** 2)``. The hidden layers then follow
+    :func:`weight_init.theory.predict` (``q_l = width * v * E[f(sqrt(q_{l-1}) z)^2]``).
+    It is the infinite-width limit: one network of width 100 strays from it by several
+    per cent per layer (more with ReLU, whose variance drifts at random with depth).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``init``, ``layer`` (1 .. layers), ``theory_mean``, ``theory_std``.
+    """
+    import pandas as pd
+
+    from .theory import predict
+
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    frames = []
+    for spec in specs:
+        pred = predict(
+            [width] * (layers + 1), spec.init, activation=["linear"] + [activation] * layers,
+            input_dim=x.shape[1], input_second_moment=float(np.mean(x**2)),
+        )
+        hidden = pred.iloc[1:]
+        frames.append(pd.DataFrame({
+            "init": spec.label,
+            "layer": np.arange(1, layers + 1),
+            "theory_mean": hidden["theory_act_mean"].to_numpy(),
+            "theory_std": hidden["theory_act_std"].to_numpy(),
+        }))
+    return pd.concat(frames, ignore_index=True)

@@ -69,6 +69,10 @@ def plot_activation_violins(
     figsize : (float, float), optional
         Default ``(12, 2 * panels)``, the article's 12 x 6 for three panels.
 
+    When ``result.stats`` has a ``theory_std`` column (``activation_study(...,
+    theory=True)``), every violin also gets two markers: the measured standard
+    deviation of the layer's outputs (black dot) and the predicted one (red diamond).
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -86,6 +90,8 @@ def plot_activation_violins(
             hue="Hidden Layer", palette=palette, legend=False, ax=ax,
             density_norm=density_norm, common_norm=True, cut=0, inner=None,
         )
+        if "theory_std" in result.stats:
+            _mark_stds(ax, result.stats[result.stats["init"] == spec.label], legend=k == 0)
         ax.set_title(spec.title, fontsize=13)
         ax.set_ylabel(f"{activation_label(result.activation)} Neuron Outputs"
                       if k == (n - 1) // 2 else "")
@@ -96,3 +102,13 @@ def plot_activation_violins(
             ax.tick_params(axis="x", labelbottom=False)
     fig.tight_layout()
     return fig
+
+
+def _mark_stds(ax: Any, stats: Any, legend: bool) -> None:
+    """Measured (dot) and predicted (diamond) std of each layer, at the violin's x."""
+    x = stats["layer"].to_numpy() - 1  # seaborn puts categorical violins at 0, 1, ...
+    ax.plot(x, stats["std"], "o", color="black", markersize=5, label="measured std", zorder=5)
+    ax.plot(x, stats["theory_std"], "D", markerfacecolor="none", markeredgecolor="red",
+            markersize=8, markeredgewidth=1.5, label="predicted std (infinite width)", zorder=6)
+    if legend:
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
