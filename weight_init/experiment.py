@@ -26,6 +26,7 @@ import numpy as np
 
 from .activations import ActivationLike, get_activation
 from .initializers import InitLike, call_init, get
+from .validation import check_widths, is_positive_int
 
 __all__ = ["forward_prop", "forward_pass", "ForwardPass"]
 
@@ -50,26 +51,9 @@ class ForwardPass:
     activation: Any
 
 
-def _check_sizes(hidden_layer_sizes: Any) -> list[int]:
-    try:
-        sizes = list(hidden_layer_sizes)
-    except TypeError:
-        raise ValueError(
-            f"hidden_layer_sizes must be a list of positive integers, got {hidden_layer_sizes!r}"
-        ) from None
-    if not sizes:
-        raise ValueError("hidden_layer_sizes is empty; give at least one layer width, e.g. [500] * 10")
-    for i, n in enumerate(sizes):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(
-                f"hidden_layer_sizes[{i}] = {n!r}: every layer width must be a positive integer"
-            )
-    return [int(n) for n in sizes]
-
-
 def _inputs(sizes: list[int], X: Any, n_samples: Any, rng: np.random.Generator | None) -> np.ndarray:
     if X is None:
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        if not is_positive_int(n_samples):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         if rng is None:
             return np.random.randn(int(n_samples), sizes[0])
@@ -100,7 +84,7 @@ def forward_pass(
 
     Same arguments as :func:`forward_prop`; returns a :class:`ForwardPass`.
     """
-    sizes = _check_sizes(hidden_layer_sizes)
+    sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")
     init = get(init_fn)
     act = get_activation(activation)
     rng = None if seed is None else (

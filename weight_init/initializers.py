@@ -30,6 +30,8 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from .validation import is_positive_int
+
 __all__ = [
     "Initializer",
     "VarianceScaling",
@@ -55,6 +57,7 @@ __all__ = [
     "orthogonal",
     "calculate_gain",
     "compute_fans",
+    "as_sampler",
     "get",
     "names",
     "weight_variance",
@@ -71,7 +74,7 @@ _MODES = ("fan_in", "fan_out", "fan_avg")
 _DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
 
 
-def _sampler(rng: RNGLike) -> Any:
+def as_sampler(rng: RNGLike) -> Any:
     """Return an object with ``standard_normal``, ``uniform`` methods for ``rng``.
 
     ``None`` gives the ``numpy.random`` module itself (the global state), an ``int``
@@ -90,7 +93,7 @@ def _sampler(rng: RNGLike) -> Any:
 
 def _check_fans(fan_in: Any, fan_out: Any) -> tuple[int, int]:
     for label, value in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        if not is_positive_int(value):
             raise ValueError(f"{label} must be a positive integer, got {value!r}")
     return int(fan_in), int(fan_out)
 
@@ -191,7 +194,7 @@ class VarianceScaling(Initializer):
         return self.scale / self._n(fan_in, fan_out)
 
     def sample(self, shape: tuple[int, ...], rng: RNGLike = None) -> np.ndarray:
-        gen = _sampler(rng)
+        gen = as_sampler(rng)
         std = math.sqrt(self.variance(*compute_fans(shape)))
         if self.distribution == "normal":
             return std * gen.standard_normal(size=shape)
@@ -248,7 +251,7 @@ class RandomNormal(Initializer):
         self.name = name or f"normal({std:g})"
 
     def sample(self, shape: tuple[int, ...], rng: RNGLike = None) -> np.ndarray:
-        z = _sampler(rng).standard_normal(size=shape)
+        z = as_sampler(rng).standard_normal(size=shape)
         if self.mean == 0.0:
             return self.std * z
         return self.mean + self.std * z
@@ -270,7 +273,7 @@ class RandomUniform(Initializer):
         self.name = name or f"uniform({limit:g})"
 
     def sample(self, shape: tuple[int, ...], rng: RNGLike = None) -> np.ndarray:
-        return _sampler(rng).uniform(-self.limit, self.limit, size=shape)
+        return as_sampler(rng).uniform(-self.limit, self.limit, size=shape)
 
     def variance(self, fan_in: int, fan_out: int) -> float:
         return self.limit**2 / 3.0
@@ -297,7 +300,7 @@ class Orthogonal(Initializer):
         if len(shape) < 2:
             raise ValueError(f"orthogonal needs a shape of 2 or more dimensions, got {shape}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        a = _sampler(rng).standard_normal(size=(max(rows, cols), min(rows, cols)))
+        a = as_sampler(rng).standard_normal(size=(max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)
         q = q * np.sign(np.where(np.diag(r) == 0, 1.0, np.diag(r)))
         if rows < cols:
@@ -513,7 +516,7 @@ def call_init(fn: Callable[..., Any], fan_in: int, fan_out: int, rng: RNGLike = 
         return fn(fan_in, fan_out, rng=rng)
     if rng is None:
         return fn(fan_in, fan_out)
-    gen = _sampler(rng)
+    gen = as_sampler(rng)
     if isinstance(gen, np.random.Generator):
         seed = int(gen.integers(0, 2**32 - 1))
     else:

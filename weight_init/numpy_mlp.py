@@ -66,11 +66,12 @@ from .initializers import (
     InitLike,
     RNGLike,
     VarianceScaling,
-    _sampler,
+    as_sampler,
     call_init,
     get,
     init_name,
 )
+from .validation import check_widths, is_positive_int
 
 __all__ = [
     "MLP",
@@ -152,7 +153,7 @@ class PostNormal(Initializer):
     def sample(self, shape: tuple[int, ...], rng: RNGLike = None) -> np.ndarray:
         if len(shape) != 2:
             raise ValueError(f"{self.name} draws dense (fan_in, fan_out) matrices, got {shape}")
-        gen = _sampler(rng)
+        gen = as_sampler(rng)
         fan_in, fan_out = int(shape[0]), int(shape[1])
         std = math.sqrt(self.variance(fan_in, fan_out))
         for _ in range(self.max_tries):
@@ -251,25 +252,6 @@ class TrainHistory:
 # ----------------------------------------------------------------------------- network
 
 
-def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
-
-
-def _check_widths(hidden_widths: Any) -> list[int]:
-    try:
-        widths = list(hidden_widths)
-    except TypeError:
-        raise ValueError(
-            f"hidden_widths must be a list of positive integers, got {hidden_widths!r}"
-        ) from None
-    if not widths:
-        raise ValueError("hidden_widths is empty; give at least one hidden layer, e.g. [6, 3]")
-    for i, n in enumerate(widths):
-        if not _is_positive_int(n):
-            raise ValueError(f"hidden_widths[{i}] = {n!r}: every width must be a positive integer")
-    return [int(n) for n in widths]
-
-
 class MLP:
     """Fully connected net: hidden layers of one activation, one sigmoid output.
 
@@ -314,14 +296,14 @@ class MLP:
         rng: RNGLike = None,
         n_inputs: int = 2,
     ) -> None:
-        self.hidden_widths = _check_widths(hidden_widths)
+        self.hidden_widths = check_widths(hidden_widths, "hidden_widths", "[6, 3]")
         self.activation = get_activation(activation)
         if self.activation.grad is None:
             raise ValueError(
                 f"activation {self.activation.name!r} has no exact derivative; "
                 "backpropagation needs one"
             )
-        if not _is_positive_int(n_inputs):
+        if not is_positive_int(n_inputs):
             raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
         if not (isinstance(bias_init, (int, float)) and math.isfinite(bias_init)):
             raise ValueError(f"bias_init must be a finite number, got {bias_init!r}")
@@ -537,14 +519,14 @@ class MLP:
             raise ValueError(f"x has {n} rows but y has {y.shape[0]} labels")
         if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
             raise ValueError(f"eta must be a positive number, got {eta!r}")
-        if not _is_positive_int(max_epochs):
+        if not is_positive_int(max_epochs):
             raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
         bs = n if batch_size is None else batch_size
         if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or not 1 <= bs <= n:
             raise ValueError(f"batch_size must be an integer in [1, {n}], got {batch_size!r}")
         full_batch = bs == n
         batches = n // bs
-        shuffler = None if full_batch else _sampler(rng)
+        shuffler = None if full_batch else as_sampler(rng)
         eta = float(eta)
 
         params = self._flat  # the averaged weights, what the network holds

@@ -347,9 +347,9 @@ def predict(
     """
     import pandas as pd
 
-    from .experiment import _check_sizes
+    from .validation import check_widths
 
-    sizes = _check_sizes(hidden_layer_sizes)
+    sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")
     L = len(sizes)
     if isinstance(init_fn, (list, tuple)):
         inits = [get(i) for i in _per_layer(init_fn, L, "init_fn")]

@@ -1,0 +1,31 @@
+"""Argument checks shared by the package's functions (numpy only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["is_positive_int", "check_widths"]
+
+
+def is_positive_int(value: Any) -> bool:
+    """Whether ``value`` is an integer >= 1 (``True``/``False`` are not)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
+def check_widths(widths: Any, name: str, example: str) -> list[int]:
+    """A non-empty list of positive layer widths, or a ``ValueError`` that names the bad one.
+
+    ``name`` is the argument's name in the messages; ``example`` a valid value to suggest.
+    """
+    try:
+        values = list(widths)
+    except TypeError:
+        raise ValueError(f"{name} must be a list of positive integers, got {widths!r}") from None
+    if not values:
+        raise ValueError(f"{name} is empty; give at least one layer width, e.g. {example}")
+    for i, n in enumerate(values):
+        if not is_positive_int(n):
+            raise ValueError(f"{name}[{i}] = {n!r}: every layer width must be a positive integer")
+    return [int(n) for n in values]
