@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,8 @@ from weight_init.activation_study import (
     study_images,
 )
 from weight_init.data import MNIST, load_mnist
+
+import script_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_activation_layers.py"
@@ -236,11 +237,7 @@ def test_violin_figure_layout(relu):
 
 
 def run_script(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MPLBACKEND="Agg", KERAS_HOME=str(tmp_path / "keras_home"))
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=300,
-    )
+    return script_helpers.run_script("plot_activation_layers.py", *args, tmp_path=tmp_path)
 
 
 def test_script_end_to_end_headless(tmp_path):
@@ -300,10 +297,7 @@ def test_script_named_inits_linear(tmp_path):
 )
 def test_script_bad_flags_exit_nonzero_with_one_clear_line(tmp_path, args, words):
     proc = run_script(*args, "--no-show", tmp_path=tmp_path)
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
-    assert "error:" in last and words in last, proc.stderr
+    script_helpers.assert_one_clear_error(proc, words)
 
 
 def test_script_help_shows_defaults(tmp_path):

@@ -7,9 +7,7 @@ the whole file runs in about a minute on two CPU cores.
 from __future__ import annotations
 
 import math
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,8 @@ from weight_init.training import (
     resolve_init,
     resolve_precision,
 )
+
+import script_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_loss_progression.py"
@@ -301,9 +301,7 @@ def test_figure_one_panel_per_init_with_line_and_band(trained):
 
 
 def run_script(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MPLBACKEND="Agg", KERAS_HOME=str(tmp_path / "keras_home"))
-    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return script_helpers.run_script("plot_loss_progression.py", *args, tmp_path=tmp_path)
 
 
 def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
@@ -360,10 +358,7 @@ def test_script_bad_flags_exit_nonzero_with_one_clear_line(tmp_path, args, words
     (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00a,b\n\x00\x81\n")
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     proc = run_script(*args, "--no-show", tmp_path=tmp_path)
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
-    assert "error:" in last and words in last, proc.stderr
+    script_helpers.assert_one_clear_error(proc, words)
 
 
 def test_script_help_shows_every_flag_and_default(tmp_path):

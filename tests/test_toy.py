@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +32,8 @@ from weight_init.toy_experiment import (
     outcome_masks,
     run_example,
 )
+
+import script_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_toy_training.py"
@@ -407,9 +408,7 @@ def test_import_stays_light():
 # ----------------------------------------------------------------------------- the script
 
 def _script(*args, timeout=120):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=timeout)
+    return script_helpers.run_script(SCRIPT.name, *args, timeout=timeout)
 
 
 def test_script_example_1_figure_and_csv(tmp_path):
