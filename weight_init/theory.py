@@ -57,6 +57,7 @@ import numpy as np
 
 from .activations import ActivationLike, get_activation
 from .initializers import InitLike, get, weight_variance
+from .validation import check_positive_int, check_widths
 
 __all__ = ["gaussian_expectation", "gaussian_moments", "mean_field", "predict"]
 
@@ -178,12 +179,6 @@ def _per_layer(value: Any, n_layers: int, label: str) -> list:
     return [value] * n_layers
 
 
-def _positive_int(value: Any, label: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{label} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _non_negative(value: Any, label: str) -> float:
     try:
         out = float(value)
@@ -237,8 +232,8 @@ def mean_field(
         ``act_second_moment = m_l``, ``grad_std = sqrt(g_l)`` (of ``dL/dZ_l``) and
         ``weight_grad_std = sqrt(m_{l-1} g_l / N)``.
     """
-    fan_ins = [_positive_int(n, "fan_in") for n in fan_ins]
-    fan_outs = [_positive_int(n, "fan_out") for n in fan_outs]
+    fan_ins = [check_positive_int(n, "fan_in") for n in fan_ins]
+    fan_outs = [check_positive_int(n, "fan_out") for n in fan_outs]
     vs = [_non_negative(v, "a weight second moment") for v in weight_second_moments]
     L = len(fan_ins)
     if L == 0 or len(fan_outs) != L or len(vs) != L:
@@ -249,7 +244,7 @@ def mean_field(
     acts = [get_activation(a) for a in _per_layer(activations, L, "activations")]
     m_prev = _non_negative(input_second_moment, "input_second_moment")
     g_out = _non_negative(output_grad_variance, "output_grad_variance")
-    n_samples = _positive_int(n_samples, "n_samples")
+    n_samples = check_positive_int(n_samples, "n_samples")
     n_quad = _check_n_quad(n_quad)
 
     q = np.empty(L)
@@ -347,15 +342,13 @@ def predict(
     """
     import pandas as pd
 
-    from .validation import check_widths
-
     sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")
     L = len(sizes)
     if isinstance(init_fn, (list, tuple)):
         inits = [get(i) for i in _per_layer(init_fn, L, "init_fn")]
     else:
         inits = [get(init_fn)] * L
-    n0 = sizes[0] if input_dim is None else _positive_int(input_dim, "input_dim")
+    n0 = sizes[0] if input_dim is None else check_positive_int(input_dim, "input_dim")
     fan_ins = [n0] + sizes[:-1]
     vs = [weight_variance(init, fi, fo, rng=seed) for init, fi, fo in zip(inits, fan_ins, sizes)]
     res = mean_field(

@@ -49,6 +49,7 @@ import numpy as np
 
 from . import initializers as inits_module
 from .initializers import Constant, InitLike, Initializer, RandomNormal, VarianceScaling
+from .validation import check_positive_int
 
 __all__ = [
     "DEFAULT_INITS",
@@ -199,12 +200,6 @@ def resolve_precision(precision: str = "auto") -> str:
     return "mixed_bfloat16" if _cpu_has_bf16() else "float32"
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def prepare_data(
     data: Any, n_train: int | None = ARTICLE_N_TRAIN, *, verbose: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -216,7 +211,7 @@ def prepare_data(
     """
     have = len(data.x_train)
     if n_train is not None:
-        n_train = _positive_int(n_train, "n_train")
+        n_train = check_positive_int(n_train, "n_train")
         if n_train > have and verbose:
             print(f"note: {getattr(data, 'name', 'the data')} has {have} training images, "
                   f"fewer than n_train={n_train}; training on all {have}", file=sys.stderr)
@@ -374,9 +369,9 @@ def train_loss_progression(
     from .cli import import_keras
     from .cnn import build_cnns, network_seeds
 
-    epochs = _positive_int(epochs, "epochs")
-    batch_size = _positive_int(batch_size, "batch_size")
-    validation_batch_size = _positive_int(validation_batch_size, "validation_batch_size")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     network_seeds(seed, "")  # validates seed
     resolved = [resolve_init(spec) for spec in inits]
     if not resolved:

@@ -6,12 +6,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_positive_int", "check_widths"]
+__all__ = ["is_positive_int", "check_positive_int", "check_widths"]
 
 
 def is_positive_int(value: Any) -> bool:
     """Whether ``value`` is an integer >= 1 (``True``/``False`` are not)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """``int(value)`` if it is an integer >= 1, else a ``ValueError`` naming ``name``."""
+    if not is_positive_int(value):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def check_widths(widths: Any, name: str, example: str) -> list[int]:
