@@ -29,10 +29,10 @@ from weight_init.activation_study import (
     study_images,
 )
 from weight_init.cli import (
-    UserError,
     add_figure_args,
     atomic_write_csv,
     check_output_path,
+    check_writable,
     finish_figure,
     make_parser,
     nonnegative_int,
@@ -108,8 +108,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     check_output_path(args.output)
-    if args.csv is not None and args.csv.is_dir():
-        raise UserError(f"--csv {args.csv} is a folder; give a file name such as {args.csv / 'stats.csv'}")
+    check_writable(args.csv, "--csv", "stats.csv")
 
     data = load_mnist(args.dataset)
     x = study_images(data, args.n_images)

@@ -33,6 +33,7 @@ from weight_init.cli import (
     add_figure_args,
     atomic_write_csv,
     check_output_path,
+    check_writable,
     finish_figure,
     make_parser,
     nonnegative_int,
@@ -143,8 +144,7 @@ def main() -> None:
     labels = [resolve_init(spec)[0] for spec in args.inits]
     if len(set(labels)) != len(labels):
         raise UserError(f"--inits: the same initializer is given twice: {', '.join(labels)}")
-    if args.csv is not None and args.csv.is_dir():
-        raise UserError(f"--csv {args.csv} is a folder; give a file name such as {args.csv / 'losses.csv'}")
+    check_writable(args.csv, "--csv", "losses.csv")
 
     if args.from_csv is not None:
         changed = [f"--{k.replace('_', '-')}" for k, v in _TRAINING_FLAGS.items() if getattr(args, k) != v]

@@ -41,6 +41,7 @@ from weight_init.cli import (
     add_figure_args,
     atomic_write_csv,
     check_output_path,
+    check_writable,
     finish_figure,
     make_parser,
     nonnegative_int,
@@ -143,10 +144,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     check_output_path(args.output)
-    if args.csv is not None and args.csv.is_dir():
-        raise UserError(
-            f"--csv {args.csv} is a folder; give a file name such as {args.csv / 'toy.csv'}"
-        )
+    check_writable(args.csv, "--csv", "toy.csv")
 
     if args.batch_size is not None:
         n = len(load_toy_data(args.dataset, args.data_seed).y)

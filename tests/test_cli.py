@@ -111,3 +111,19 @@ def test_run_turns_user_errors_into_one_line(capsys):
     assert err.strip().endswith("error: unknown initializer 'x'")
     assert "Traceback" not in err
     assert cli.run(lambda: None) == 0
+
+
+def test_unwritable_places_fail_early_with_the_users_path(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file, not a folder")
+    target = blocked / "sub" / "out.csv"  # its 'folder' is a file: cannot be created
+    with pytest.raises(cli.UserError, match=r"--csv .*out\.csv: cannot write there"):
+        cli.check_writable(target, "--csv")
+    with pytest.raises(cli.UserError, match=r"--csv .* is a folder; give a file name such as .*stats\.csv"):
+        cli.check_writable(tmp_path, "--csv", "stats.csv")
+    with pytest.raises(cli.UserError, match=r"cannot write .*out\.csv") as err:
+        cli.atomic_write_csv(pd.DataFrame({"x": [1]}), target)
+    assert ".out." not in str(err.value)  # names the user's file, not the temporary one
+    cli.check_writable(tmp_path / "new" / "ok.csv", "--csv")
+    assert (tmp_path / "new").is_dir() and list((tmp_path / "new").iterdir()) == []
+    cli.check_writable(None, "--csv")

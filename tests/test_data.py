@@ -233,3 +233,10 @@ def test_subset(sample):
         sample.subset(n_test=1001)
     with pytest.raises(ValueError, match="positive integer"):
         sample.subset(n_train=0)
+
+
+def test_a_file_that_is_no_zip_archive_is_named_as_such(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_text("garbage")
+    with pytest.raises(ValueError, match=r"mnist\.npz: not an \.npz file \(it is no zip archive\)"):
+        load_mnist(str(path), verbose=False)

@@ -29,6 +29,8 @@ __all__ = [
     "atomic_write",
     "atomic_savefig",
     "atomic_write_csv",
+    "check_output_path",
+    "check_writable",
     "run",
     "IMAGES_DIR",
 ]
@@ -168,8 +170,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     path = Path(path)
     if path.exists() and path.is_dir():
         raise UserError(f"{path} is a folder; give a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         write(tmp)
@@ -211,14 +216,33 @@ def _has_display() -> bool:
     return matplotlib.get_backend().lower() not in _NON_INTERACTIVE
 
 
+def check_writable(path: Path | None, flag: str, example: str = "out.csv") -> None:
+    """Fail early (before minutes of work) when ``path`` cannot be written.
+
+    ``path`` must not be a folder, and its folder must exist or be creatable and take a
+    new file (tried with a temporary file, removed at once). ``None`` passes.
+    """
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{flag} {path} is a folder; give a file name such as {path / example}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise UserError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
+
+
 def check_output_path(path: Path | None) -> None:
-    """Fail early (before minutes of work) on an --output the figure cannot be saved as."""
+    """Fail early (before minutes of work) on an --output the figure cannot be saved as:
+    an unknown extension, a folder, or a place that cannot be written."""
     if path is None:
         return
     import matplotlib.figure
 
-    if path.is_dir():
-        raise UserError(f"--output {path} is a folder; give a file name such as {path / 'figure.png'}")
+    check_writable(path, "--output", "figure.png")
     supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     if path.suffix.lower().lstrip(".") not in supported:
         raise UserError(

@@ -108,6 +108,11 @@ def read_npz(path: str | os.PathLike, name: str | None = None, source: str | Non
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"MNIST file not found: {path}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path}: not an .npz file (it is no zip archive); expected an mnist.npz as "
+            "keras.datasets.mnist saves it"
+        )
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
