@@ -141,6 +141,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def show_progress(key: str, epoch: int, max_epochs: int, train_error: float, done: bool) -> None:
+    """One self-overwriting line on stderr while a network trains."""
+    end = "\n" if done else ""
+    width = 24
+    done = int(width * epoch / max_epochs)
+    print(f"\r{key:>4}: [{'=' * done}{' ' * (width - done)}] epoch {epoch}/{max_epochs}  "
+          f"train error {train_error:.4f}", end=end, file=sys.stderr, flush=True)
+
+
 def main() -> None:
     args = parse_args()
     check_output_path(args.output)
@@ -173,6 +182,7 @@ def main() -> None:
         seed=args.seed,
         data_seed=args.data_seed,
         post_compatible=args.post_compatible,
+        progress=show_progress,
     )
     print(result.report())
     print(f"trained both in {time.perf_counter() - start:.1f} s")

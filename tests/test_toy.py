@@ -451,3 +451,19 @@ def test_script_help_and_bad_values(tmp_path):
         assert bad.returncode == 2, (args, bad.stderr)
         assert "Traceback" not in bad.stderr
         assert "error:" in bad.stderr
+
+
+def test_fit_reports_progress_and_its_end():
+    calls = []
+    result = compare_pairings(1, max_epochs=1200, seed=3,
+                              progress=lambda *args: calls.append(args))
+    for key in ("tanh", "relu"):
+        mine = [c for c in calls if c[0] == key]
+        assert mine and all(not c[4] for c in mine[:-1])
+        last = mine[-1]
+        hist = result.histories[key]
+        assert last[4] is True and last[2] == 1200
+        assert last[1] == hist.epoch[-1]  # the epoch it stopped at
+        assert last[3] == pytest.approx(hist.train_error[-1])
+    # example 1's ReLU network converges during epoch 1183, before the limit
+    assert [c for c in calls if c[0] == "relu"][-1][1] == 1183

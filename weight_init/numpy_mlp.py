@@ -56,7 +56,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -477,6 +477,7 @@ class MLP:
         averaging: bool = True,
         rng: RNGLike = None,
         label: str | None = None,
+        progress: Callable[[int, int, float, bool], None] | None = None,
     ) -> TrainHistory:
         """Train by (mini-)batch gradient descent until the training error < ``max_error``.
 
@@ -504,6 +505,10 @@ class MLP:
             Shuffling of mini-batches (unused for the full batch).
         label : str, optional
             Name for the history (default: the activation's name).
+        progress : callable, optional
+            Called as ``progress(epoch, max_epochs, train_error, done)`` about twice a
+            second (checked every 500 epochs, so it costs nothing) with ``done=False``,
+            and once at the end with ``done=True``.
 
         Returns
         -------
@@ -544,7 +549,7 @@ class MLP:
             r = o - y
             return zs, hs, o, err, float(r @ r) / n
 
-        start = time.perf_counter()
+        start = reported = time.perf_counter()
         zs, hs, o, err, loss = evaluate()
         errors[0], losses[0] = err, loss
         t = 1
@@ -576,6 +581,13 @@ class MLP:
                 epochs[epoch], errors[epoch], losses[epoch] = epoch, err, loss
                 if converged_epoch is not None:
                     break
+                if progress is not None and epoch % 500 == 0:
+                    now = time.perf_counter()
+                    if now - reported >= 0.5:
+                        progress(epoch, int(max_epochs), err, False)
+                        reported = now
+        if progress is not None:
+            progress(epoch, int(max_epochs), err, True)
         seconds = time.perf_counter() - start
         last = epoch + 1
         return TrainHistory(

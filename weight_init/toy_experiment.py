@@ -24,7 +24,8 @@ bit: Example 1's ReLU network converges during epoch 1183, as the post reports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from functools import partial
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -174,6 +175,7 @@ def compare_pairings(
     seed: int = 3,
     data_seed: int | None = None,
     post_compatible: bool = True,
+    progress: Callable[[str, int, int, float, bool], None] | None = None,
 ) -> ToyComparison:
     """Train Xavier + tanh and He + ReLU on one toy data set; the post's defaults.
 
@@ -201,6 +203,10 @@ def compare_pairings(
         Draw weights exactly as the post does (legacy ``RandomState``, rejection of
         draws whose mean or std is off by more than 0.05). ``False``: plain normal
         draws from ``np.random.default_rng(seed)``.
+    progress : callable, optional
+        Called as ``progress(key, epoch, max_epochs, train_error, done)`` while a
+        network trains (``key`` is ``'tanh'`` or ``'relu'``), about twice a second, and
+        with ``done=True`` when it stops.
 
     Returns
     -------
@@ -234,6 +240,7 @@ def compare_pairings(
             averaging=averaging,
             rng=seed,
             label=key,
+            progress=None if progress is None else partial(progress, key),
         )
         networks[key] = net
     settings = dict(
