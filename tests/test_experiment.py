@@ -151,6 +151,8 @@ def test_bad_X_and_n_samples():
         forward_prop([10], xavier_init, X=np.zeros(10))
     with pytest.raises(ValueError, match="n_samples must be a positive integer"):
         forward_prop([10], xavier_init, n_samples=0)
+    with pytest.raises(ValueError, match="seed must be None, an int or a numpy.random.Generator, got 'abc'"):
+        forward_prop([10], xavier_init, seed="abc")
 
 
 def test_unknown_names():

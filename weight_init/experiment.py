@@ -26,7 +26,7 @@ import numpy as np
 
 from .activations import ActivationLike, get_activation
 from .initializers import InitLike, call_init, get
-from .validation import check_widths, is_positive_int
+from .validation import as_generator, check_widths, is_positive_int
 
 __all__ = ["forward_prop", "forward_pass", "ForwardPass"]
 
@@ -87,9 +87,7 @@ def forward_pass(
     sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")
     init = get(init_fn)
     act = get_activation(activation)
-    rng = None if seed is None else (
-        seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    )
+    rng = as_generator(seed)
     H = inputs = _inputs(sizes, X, n_samples, rng)
 
     weights, pre, acts = [], [], []

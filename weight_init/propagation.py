@@ -37,6 +37,7 @@ from .activations import ActivationLike
 from .experiment import forward_pass
 from .initializers import InitLike, Initializer, get
 from .theory import DEFAULT_N_QUAD, mean_field
+from .validation import as_generator
 
 __all__ = ["propagation_stats", "backward_pass", "plot_propagation"]
 
@@ -54,14 +55,6 @@ COLUMNS = [
     "theory_grad_std",
     "theory_weight_grad_std",
 ]
-
-
-def _generator(seed: Any) -> np.random.Generator | None:
-    if seed is None or isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.default_rng(int(seed))
-    raise ValueError(f"seed must be None, an int or a numpy.random.Generator, got {seed!r}")
 
 
 def backward_pass(
@@ -177,7 +170,7 @@ def propagation_stats(
     """
     import pandas as pd
 
-    rng = _generator(seed)
+    rng = as_generator(seed)
     fp = forward_pass(
         hidden_layer_sizes, init_fn, activation=activation, X=X, n_samples=n_samples, seed=rng
     )

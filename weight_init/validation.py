@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_positive_int", "check_positive_int", "check_widths"]
+__all__ = ["is_positive_int", "check_positive_int", "check_widths", "as_generator"]
 
 
 def is_positive_int(value: Any) -> bool:
@@ -36,3 +36,13 @@ def check_widths(widths: Any, name: str, example: str) -> list[int]:
         if not is_positive_int(n):
             raise ValueError(f"{name}[{i}] = {n!r}: every layer width must be a positive integer")
     return [int(n) for n in values]
+
+
+def as_generator(seed: Any) -> np.random.Generator | None:
+    """``None`` stays ``None`` (numpy's global state), a Generator is used as it is, an
+    int seeds a new ``numpy.random.default_rng``; anything else is a ``ValueError``."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.random.default_rng(int(seed))
+    raise ValueError(f"seed must be None, an int or a numpy.random.Generator, got {seed!r}")
