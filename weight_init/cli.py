@@ -146,6 +146,36 @@ def positive_float(text: str) -> float:
     return value
 
 
+def add_seed_args(parser: argparse.ArgumentParser, seed_help: str, default: int = 0) -> None:
+    """``--seed S``, ``--seeds S [S ...]`` and ``--n-seeds N``; read them with :func:`seeds_from_args`."""
+    parser.add_argument("--seed", type=nonnegative_int, default=default, help=seed_help)
+    parser.add_argument("--seeds", type=nonnegative_int, nargs="+", default=None, metavar="S",
+                        help="run the experiment once per seed in this list (instead of --seed) "
+                        "and report the spread over seeds")
+    parser.add_argument("--n-seeds", type=positive_int, default=None, metavar="N",
+                        help="run the experiment for the N seeds --seed, --seed+1, ..., --seed+N-1 "
+                        "and report the spread over seeds")
+
+
+def seeds_from_args(args: argparse.Namespace) -> list[int]:
+    """The seeds that ``--seed`` / ``--seeds`` / ``--n-seeds`` name: ``[seed]`` by default.
+
+    Raises
+    ------
+    UserError
+        ``--seeds`` with ``--n-seeds``, or a seed listed twice.
+    """
+    if args.seeds is not None and args.n_seeds is not None:
+        raise UserError("--seeds and --n-seeds cannot be used together; give one of them")
+    if args.seeds is not None:
+        repeated = sorted({s for s in args.seeds if args.seeds.count(s) > 1})
+        if repeated:
+            raise UserError(f"--seeds: seed(s) {', '.join(map(str, repeated))} given twice; "
+                            "list each seed once")
+        return list(args.seeds)
+    return [args.seed + i for i in range(args.n_seeds or 1)]
+
+
 # ----------------------------------------------------------------------------- writing
 
 
