@@ -1,6 +1,7 @@
 """Shared script helpers: argument types, atomic writes, figure output, clean errors."""
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,18 @@ def test_unwritable_places_fail_early_with_the_users_path(tmp_path):
     cli.check_writable(tmp_path / "new" / "ok.csv", "--csv")
     assert (tmp_path / "new").is_dir() and list((tmp_path / "new").iterdir()) == []
     cli.check_writable(None, "--csv")
+
+
+def test_headless_script_saves_in_the_current_directory_which_git_ignores(tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, str(ROOT / "plot_toy_training.py"), "--max-epochs", "3"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    saved = tmp_path / "toy-training.png"
+    assert plt.imread(saved).ndim == 3
+    assert "no display" in proc.stderr and f"saved figure to {saved}" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["toy-training.png"]
+    # Run from the checkout's root instead, the file would be ignored by git.
+    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", "toy-training.png"])
+    if (ROOT / ".git").exists():
+        assert ignored.returncode == 0
