@@ -1,4 +1,4 @@
-"""Re-render the committed figures in ``images/``: ``python -m weight_init.figures``.
+"""Re-render the committed figures in images/ (python -m weight_init.figures).
 
 Every figure is drawn by its script with the script's default flags (the ones the
 README shows), from the full MNIST in Keras' cache: the README's numbers and figures are
