@@ -230,7 +230,7 @@ def test_violin_figure_layout(relu):
     # Violins are cut at the data: none reaches below the ReLU's 0.
     for ax in axes:
         assert min(c.get_paths()[0].vertices[:, 1].min() for c in ax.collections) >= 0
-    plt.close(fig)
+    plt.close(fig.figure)
 
 
 # ----------------------------------------------------------------------------- the script

@@ -1,6 +1,7 @@
 """Shared script helpers: argument types, atomic writes, figure output, clean errors."""
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,14 +82,45 @@ def test_finish_figure_saves_where_asked(tmp_path, capsys):
     assert "saved figure to" in capsys.readouterr().err
 
 
-def test_finish_figure_headless_falls_back_to_images(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "IMAGES_DIR", tmp_path)
+def test_finish_figure_headless_saves_in_the_current_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
     fig, _ = plt.subplots()
     saved = cli.finish_figure(fig, None, no_show=False, default_name="fallback.png")
     assert saved == tmp_path / "fallback.png"
     assert plt.imread(saved).ndim == 3
     err = capsys.readouterr().err
-    assert "no display" in err and str(saved) in err
+    assert "no display" in err and f"saved figure to {saved}" in err
+    # Run again: an untracked file of its own is simply replaced.
+    fig, _ = plt.subplots()
+    assert cli.finish_figure(fig, None, no_show=True, default_name="fallback.png") == saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fallback.png"]
+
+
+def test_finish_figure_headless_never_overwrites_a_committed_file(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    committed = repo / "fig.png"
+    committed.write_bytes(b"committed")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(git + ["add", "fig.png"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "x"], check=True)
+    monkeypatch.chdir(repo)
+    fig, _ = plt.subplots()
+    saved = cli.finish_figure(fig, None, no_show=True, default_name="fig.png")
+    assert saved == repo / "fig-2.png" and plt.imread(saved).ndim == 3
+    assert committed.read_bytes() == b"committed"
+    assert "is a committed file: not overwriting it" in capsys.readouterr().err
+    # The package's images/ folder is protected even where git is not there to ask.
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "a.png").write_bytes(b"figure")
+    (images / "a-2.png").write_bytes(b"figure")
+    monkeypatch.setattr(cli, "IMAGES_DIR", images)
+    assert cli.headless_figure_path("a.png", images) == images / "a-3.png"
+    assert cli.headless_figure_path("b.png", images) == images / "b.png"
 
 
 def test_bad_extension_is_a_user_error(tmp_path):
@@ -127,3 +159,18 @@ def test_unwritable_places_fail_early_with_the_users_path(tmp_path):
     cli.check_writable(tmp_path / "new" / "ok.csv", "--csv")
     assert (tmp_path / "new").is_dir() and list((tmp_path / "new").iterdir()) == []
     cli.check_writable(None, "--csv")
+
+
+def test_headless_script_saves_in_the_current_directory_which_git_ignores(tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, str(ROOT / "plot_toy_training.py"), "--max-epochs", "3"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    saved = tmp_path / "toy-training.png"
+    assert plt.imread(saved).ndim == 3
+    assert "no display" in proc.stderr and f"saved figure to {saved}" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["toy-training.png"]
+    # Run from the checkout's root instead, the file would be ignored by git.
+    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", "toy-training.png"])
+    if (ROOT / ".git").exists():
+        assert ignored.returncode == 0

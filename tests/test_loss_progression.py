@@ -288,11 +288,11 @@ def test_figure_one_panel_per_init_with_line_and_band(trained):
         assert ax.get_xlim() == (0, 1) and ax.get_yscale() == "log"
         low, high = ax.get_ylim()
         assert low < min(part.min(), LN10) and high > max(part.max(), LN10)
-    plt.close(fig)
+    plt.close(fig.figure)
     fig = plot_loss_progression(trained, yscale="linear")
     assert [ax.get_yscale() for ax in fig.axes] == ["linear"] * 3
     assert all(ax.get_ylim()[0] == 0 for ax in fig.axes)
-    plt.close(fig)
+    plt.close(fig.figure)
     with pytest.raises(ValueError, match="yscale"):
         plot_loss_progression(trained, yscale="symlog")
 

@@ -59,3 +59,28 @@ def test_plot_layer_histograms_errors():
         plot_layer_histograms({})
     with pytest.raises(ValueError, match="bins must be a positive integer, got 0"):
         plot_layer_histograms({0: np.zeros(3)}, bins=0)
+
+
+def test_plots_return_a_result_whose_figure_is_reachable(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from weight_init import display
+
+    acts, means, stds = forward_prop([20] * 3, "xavier", seed=0, n_samples=50)
+    result = plot_layer_stats(means, stds)
+    assert isinstance(result, display.PlotResult)
+    assert isinstance(result.figure, matplotlib.figure.Figure)
+    assert display.as_figure(result) is result.figure and display.as_figure(result.figure) is result.figure
+    assert result.axes == result.figure.axes  # attributes pass through to the Figure
+    result.suptitle("through the result")
+    assert result.figure._suptitle.get_text() == "through the result"
+    result.savefig(tmp_path / "r.png")
+    assert plt.imread(tmp_path / "r.png").ndim == 3
+    assert "2 axes: 'layer mean', 'layer std'" in repr(result)
+    # Under Agg pyplot shows nothing by itself, so the result displays its figure (once).
+    shown = []
+    ipython_display = pytest.importorskip("IPython.display")
+    monkeypatch.setattr(ipython_display, "display", lambda obj: shown.append(obj))
+    assert not display.pyplot_will_show(result.figure)
+    result._ipython_display_()
+    assert shown == [result.figure]

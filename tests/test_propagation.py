@@ -157,7 +157,7 @@ def test_plot_propagation_draws_measured_and_dashed_theory(tanh_xavier):
         assert styles == ["-", "--"]
         x, _ = ax.get_lines()[1].get_data()
         assert list(x) == list(range(1, 11))
-    plt.close(fig)
+    plt.close(fig.figure)
 
 
 def test_plot_layer_stats_stays_backward_compatible_and_logy_auto():
@@ -168,15 +168,15 @@ def test_plot_layer_stats_stays_backward_compatible_and_logy_auto():
     fig = plot_layer_stats([0.0, 0.1], [1.0, 0.9])
     assert [ax.get_title() for ax in fig.axes] == ["layer mean", "layer std"]
     assert all(ax.get_legend() is None and ax.get_yscale() == "linear" for ax in fig.axes)
-    plt.close(fig)
+    plt.close(fig.figure)
 
     df = propagation_stats([100] * 6, "small_random", activation="tanh", n_samples=200, seed=0)
     fig = plot_propagation(df)  # stds span many decades -> log axes
     assert [ax.get_yscale() for ax in fig.axes] == ["linear", "log", "log"]
-    plt.close(fig)
+    plt.close(fig.figure)
     fig = plot_propagation(df, logy=False)
     assert [ax.get_yscale() for ax in fig.axes] == ["linear"] * 3
-    plt.close(fig)
+    plt.close(fig.figure)
     with pytest.raises(ValueError, match="logy must be True, False or 'auto'"):
         plot_layer_stats([0.0], [1.0], logy="yes")
     with pytest.raises(ValueError, match="theory_stds must be 1-D with one value per layer"):

@@ -393,7 +393,7 @@ def test_figure_has_the_posts_panels():
     assert labels == ["TP", "FN", "TN", "FP"]
     assert [line.get_label() for line in fig.axes[2].get_lines()] == ["tanh", "relu"]
     assert len(fig.axes[2].get_lines()[0].get_xdata()) == 6
-    plt.close(fig)
+    plt.close(fig.figure)
 
 
 def test_import_stays_light():

@@ -11,4 +11,13 @@ from .experiment import forward_pass, forward_prop
 from .initializers import calculate_gain, get
 
 __version__ = "0.1.0"
-__all__ = ["activations", "initializers", "forward_prop", "forward_pass", "get", "calculate_gain"]
+__all__ = [
+    "activations", "initializers", "forward_prop", "forward_pass", "get", "calculate_gain", "explore",
+]
+
+
+def explore(*args, **kwargs):
+    """The interactive explorer (ipywidgets, imported now): see :func:`weight_init.explore.explore`."""
+    from .explore import explore as _explore
+
+    return _explore(*args, **kwargs)

@@ -26,6 +26,7 @@ __all__ = [
     "nonnegative_int",
     "positive_float",
     "finish_figure",
+    "headless_figure_path",
     "atomic_write",
     "atomic_savefig",
     "atomic_write_csv",
@@ -35,7 +36,7 @@ __all__ = [
     "IMAGES_DIR",
 ]
 
-#: Where figures go when there is no display and no --output.
+#: The committed figures (re-rendered by ``python -m weight_init.figures``).
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
 
 _NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
@@ -107,7 +108,8 @@ def add_figure_args(parser: argparse.ArgumentParser, default_name: str) -> None:
         type=Path,
         default=None,
         help="save the figure to PATH (format from the extension: .png, .pdf, .svg, ...). "
-        f"Without it, a headless run or --no-show saves to images/{default_name}",
+        f"Without it, a headless run or --no-show saves {default_name} in the current "
+        "directory (never over a committed file)",
     )
     parser.add_argument(
         "--no-show", action="store_true", help="do not open a plot window"
@@ -281,21 +283,73 @@ def check_output_path(path: Path | None) -> None:
         )
 
 
+def _tracked_by_git(path: Path) -> bool:
+    """True when ``path`` is a file that git tracks (False without git or outside a repository)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(path.parent), "ls-files", "--error-unmatch", "--", path.name],
+            capture_output=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
+
+
+def _protected(path: Path) -> bool:
+    """A file a headless run must not overwrite: a committed figure or any tracked file."""
+    if not path.exists():
+        return False
+    try:
+        in_images = path.resolve().parent == IMAGES_DIR.resolve()
+    except OSError:
+        in_images = False
+    return in_images or _tracked_by_git(path)
+
+
+def headless_figure_path(default_name: str, folder: str | os.PathLike | None = None) -> Path:
+    """Where a figure goes when no ``--output`` is given and no window opens.
+
+    ``folder`` (default: the current directory) ``/ default_name``, unless that is a
+    file git tracks or one of the committed figures in ``images/``: then the first free
+    ``<stem>-2<ext>``, ``<stem>-3<ext>``, ... , so a headless run never overwrites a
+    committed file (``python -m weight_init.figures`` re-renders those).
+    """
+    folder = Path.cwd() if folder is None else Path(folder).resolve()
+    path = folder / default_name
+    k = 2
+    while _protected(path):
+        path = folder / f"{Path(default_name).stem}-{k}{Path(default_name).suffix}"
+        k += 1
+    return path
+
+
 def finish_figure(fig: Any, output: Path | None, no_show: bool, default_name: str) -> Path | None:
     """Save and/or show a finished figure, as the scripts' flags ask.
 
+    ``fig`` is a matplotlib ``Figure`` or a :class:`weight_init.display.PlotResult`.
     ``--output PATH`` saves there. Without it, when the window cannot (no display) or
-    must not (``--no-show``) open, the figure is saved to ``images/<default_name>`` so
+    must not (``--no-show``) open, the figure is saved in the current directory as
+    ``default_name`` (:func:`headless_figure_path`: never over a committed file) so
     nothing is lost; either way the path is printed. Returns the saved path, if any.
     """
     import matplotlib.pyplot as plt
 
+    from .display import as_figure
+
+    fig = as_figure(fig)
     saved = None
     show = not no_show and _has_display()
     if output is None and not show:
-        output = IMAGES_DIR / default_name
+        output = headless_figure_path(default_name)
         if not no_show:
-            print("no display: saving the figure instead of showing it", file=sys.stderr)
+            print("no display: saving the figure in the current directory instead of showing it",
+                  file=sys.stderr)
+        if output.name != default_name:
+            print(f"{output.with_name(default_name)} is a committed file: not overwriting it "
+                  "(python -m weight_init.figures re-renders the committed figures)",
+                  file=sys.stderr)
     if output is not None:
         saved = atomic_savefig(fig, output)
         print(f"saved figure to {saved}", file=sys.stderr)

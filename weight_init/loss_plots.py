@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+from .display import PlotResult
+
 __all__ = ["CHANCE_LOSS", "epoch_position", "bin_batches", "plot_loss_progression"]
 
 #: ``ln 10``: the cross-entropy of a uniform guess over 10 classes, drawn as a dashed line.
@@ -82,7 +84,9 @@ def plot_loss_progression(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
+        ``axes``, are also reached through the result); shown once in a notebook.
         Axes titled per initializer, x-axis "Epoch", y-axis "Training loss" (first
         panel); each panel its own y-range, which always includes ``ln 10`` (the loss of
         a uniform guess, a dashed line) with room around it.
@@ -132,4 +136,4 @@ def plot_loss_progression(
         ax.grid(True, alpha=0.3)
     axes[0][0].legend(loc="lower left", fontsize=8, frameon=False)
     fig.tight_layout()
-    return fig
+    return PlotResult(fig)

@@ -1,8 +1,9 @@
 """One-call versions of the notebook's plots.
 
-Each function returns the matplotlib :class:`~matplotlib.figure.Figure` and never calls
-``plt.show()``: in Jupyter the figure displays itself, in a script call ``plt.show()`` or
-``fig.savefig(...)``.
+Each function returns a :class:`~weight_init.display.PlotResult` (its ``.figure`` is the
+matplotlib ``Figure``) and never calls ``plt.show()``: in Jupyter the figure appears
+exactly once whatever the cell ends with; in a script call ``plt.show()`` or
+``result.savefig(...)``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
+
+from .display import PlotResult
 
 __all__ = ["plot_layer_stats", "plot_layer_histograms"]
 
@@ -80,7 +83,9 @@ def plot_layer_stats(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
+        ``axes``, are also reached through the result); shown once in a notebook.
         With two axes, "layer mean" and "layer std", and a third, "gradient std", when
         gradient values are given. A legend ("measured", "theory") appears where a
         theory curve is drawn.
@@ -125,7 +130,7 @@ def plot_layer_stats(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    return PlotResult(fig)
 
 
 def plot_layer_histograms(
@@ -151,7 +156,9 @@ def plot_layer_histograms(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
+        ``axes``, are also reached through the result); shown once in a notebook.
         With one axis per layer, titled "layer 1", "layer 2", ...
     """
     if not hidden_layer_acts:
@@ -169,4 +176,4 @@ def plot_layer_histograms(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    return PlotResult(fig)

@@ -238,7 +238,9 @@ def plot_propagation(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
+        ``axes``, are also reached through the result); shown once in a notebook.
     """
     from .plotting import plot_layer_stats
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .display import PlotResult
 from .toy_experiment import PAIRINGS, ToyComparison, decision_surface, outcome_masks
 
 __all__ = ["plot_decision_surface", "plot_toy_training", "TITLES"]
@@ -72,7 +73,9 @@ def plot_toy_training(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
+        ``axes``, are also reached through the result); shown once in a notebook.
         Axes ``[0, 0]``/``[0, 1]``: decision surfaces of the tanh and ReLU networks;
         ``[1, 0]``: "Train Error", ``[1, 1]``: "$\\ell^2$ loss", both against epoch.
     """
@@ -95,4 +98,4 @@ def plot_toy_training(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    return PlotResult(fig)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .activation_study import ActivationStudy, activation_label
+from .display import PlotResult
 
 __all__ = ["violin_frame", "plot_activation_violins"]
 
@@ -75,7 +76,9 @@ def plot_activation_violins(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
+        ``axes``, are also reached through the result); shown once in a notebook.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -101,7 +104,7 @@ def plot_activation_violins(
             ax.set_xlabel("")
             ax.tick_params(axis="x", labelbottom=False)
     fig.tight_layout()
-    return fig
+    return PlotResult(fig)
 
 
 def _mark_stds(ax: Any, stats: Any, legend: bool) -> None:

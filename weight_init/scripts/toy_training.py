@@ -16,9 +16,9 @@ The post's examples (--example NAME; other flags override the example's settings
   3-bias  data 3, biases, tanh 11 5 / ReLU 5 2 real units (the post's [12, 6] / [6, 3]),
           eta 1, 5,000 epochs, seed 107 (the post's seed 10 does not reproduce its
           printed epochs; see weight_init.toy_experiment.EXAMPLES)
-A preset's figure is saved as images/toy-training-example-NAME.png
-(3-bias: images/toy-training-with-biases.png) when no --output is given and no window
-can or may open.
+A preset's figure is saved as toy-training-example-NAME.png (3-bias:
+toy-training-with-biases.png) in the current directory when no --output is given and
+no window can or may open (never over a committed file).
 
 Examples:
   python plot_toy_training.py --example 1

