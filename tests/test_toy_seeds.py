@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from weight_init.mlp_batch import fit_many
-from weight_init.numpy_mlp import MLP, TrainHistory, he_normal, post_xavier_normal
+from weight_init.numpy_mlp import MLP, TrainHistory, he_normal
 from weight_init.toy_data import load_toy_data
 from weight_init.toy_experiment import EXAMPLES, compare_pairings
 from weight_init.toy_seeds import (
