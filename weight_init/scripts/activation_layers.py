@@ -6,11 +6,18 @@ weights are drawn from N(0, sigma) for sigma = 0.10, 0.14, 0.28; each panel show
 distribution of every hidden layer's outputs. The per-layer statistics are printed
 (and written with --csv).
 
+Several seeds (--seeds S [S ...], or --n-seeds N for --seed, --seed+1, ...): the
+networks are drawn once per seed (each seed's numbers are those of a run with that
+--seed); the table and --csv give every statistic's mean and sd (ddof 1) over the
+seeds' weight draws, --per-seed-csv every seed's table, and the violins show the first
+seed's networks.
+
 Examples:
   python plot_activation_layers.py
   python plot_activation_layers.py --activation linear
   python plot_activation_layers.py --inits lecun_normal he_normal glorot_uniform
   python plot_activation_layers.py --theory
+  python plot_activation_layers.py --n-seeds 10 --csv stats.csv --per-seed-csv seeds.csv
 """
 
 from __future__ import annotations
@@ -29,15 +36,16 @@ from weight_init.activation_study import (
 )
 from weight_init.cli import (
     add_figure_args,
+    add_seed_args,
     atomic_write_csv,
     check_output_path,
     check_writable,
     finish_figure,
     make_parser,
-    nonnegative_int,
     positive_float,
     positive_int,
     run,
+    seeds_from_args,
 )
 from weight_init.data import DATASETS, load_mnist
 
@@ -81,8 +89,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--layers", type=positive_int, default=5,
                         help="hidden layers with the activation")
     parser.add_argument("--width", type=positive_int, default=100, help="units per hidden layer")
-    parser.add_argument("--seed", type=nonnegative_int, default=0,
-                        help="random seed of the weights; the same seed gives the same numbers")
+    add_seed_args(parser, "random seed of the weights; the same seed gives the same numbers",
+                  default=0)
     parser.add_argument(
         "--dataset", default="auto", metavar="NAME|PATH",
         help=f"{', '.join(DATASETS)}, or a path to an mnist.npz in Keras' format. "
@@ -99,7 +107,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "to the table, and mark measured and predicted std on every violin",
     )
     parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
-                        help="also write the per-layer statistics table to PATH")
+                        help="also write the per-layer statistics table to PATH (with several "
+                        "seeds: their mean and sd over the seeds)")
+    parser.add_argument("--per-seed-csv", type=Path, default=None, metavar="PATH",
+                        help="also write every seed's per-layer statistics, with a seed "
+                        "column, to PATH")
     add_figure_args(parser, "<activation>-output-progression-violinplot.png")
     return parser.parse_args(argv)
 
@@ -108,6 +120,8 @@ def main() -> None:
     args = parse_args()
     check_output_path(args.output)
     check_writable(args.csv, "--csv", "stats.csv")
+    check_writable(args.per_seed_csv, "--per-seed-csv", "seeds.csv")
+    seeds = seeds_from_args(args)
 
     data = load_mnist(args.dataset)
     x = study_images(data, args.n_images)
@@ -118,34 +132,55 @@ def main() -> None:
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    progress("importing Keras ...")
-    result = activation_study(
-        x,
+    settings = dict(
         sigmas=None if args.inits else args.sigmas,
         inits=args.inits,
         activation=args.activation,
         layers=args.layers,
         width=args.width,
-        seed=args.seed,
         theory=args.theory,
-        progress=progress,
     )
+    progress("importing Keras ...")
+    if len(seeds) == 1:
+        result = activation_study(x, seed=seeds[0], progress=progress, **settings)
+        table, per_seed = result.stats, result.stats.copy()
+        per_seed.insert(0, "seed", seeds[0])
+        seed_text = f"seed {seeds[0]}"
+    else:
+        from weight_init.activation_seeds import activation_study_seeds
+
+        multi = activation_study_seeds(x, seeds=seeds, progress=progress, **settings)
+        result, table, per_seed = multi.first, multi.stats, multi.per_seed
+        seed_text = f"mean and sd over {len(seeds)} seeds ({seed_list(seeds)})"
 
     print(f"Hidden-layer outputs ({args.activation}, {args.layers} x {args.width} units, "
-          f"{result.n_images} images of {data.name}, seed {args.seed}):")
-    print(result.stats.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+          f"{result.n_images} images of {data.name}, {seed_text}):")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     sys.stdout.flush()
     if args.csv is not None:
-        saved = atomic_write_csv(result.stats, args.csv)
+        saved = atomic_write_csv(table, args.csv)
         print(f"saved statistics to {saved}", file=sys.stderr)
+    if args.per_seed_csv is not None:
+        saved = atomic_write_csv(per_seed, args.per_seed_csv)
+        print(f"saved every seed's statistics to {saved}", file=sys.stderr)
 
     from weight_init.violins import plot_activation_violins
 
     progress("drawing the violins ...")
     fig = plot_activation_violins(result)
+    if len(seeds) > 1:
+        fig.suptitle(f"Seed {seeds[0]}, the first of {len(seeds)} seeds")
+        fig.tight_layout()
     suffix = "-inits" if args.inits else ""
     finish_figure(fig, args.output, args.no_show,
                   f"{args.activation}{suffix}-output-progression-violinplot.png")
+
+
+def seed_list(seeds: list[int]) -> str:
+    """``0, 1, 2`` or, for a long list, ``0, 1, ..., 99``."""
+    if len(seeds) <= 6:
+        return ", ".join(map(str, seeds))
+    return f"{seeds[0]}, {seeds[1]}, ..., {seeds[-1]}"
 
 
 def cli() -> int:

@@ -7,6 +7,13 @@ backpropagation on the squared error until no training point is misclassified or
 and l2 loss per epoch. Widths count real units: the post counts the bias unit in a
 layer's width, so its [6, 3] with biases is --widths 5 2 --bias here.
 
+Several seeds (--seeds S [S ...], or --n-seeds N for --seed, --seed+1, ...): every
+seed's pair of networks is trained (all seeds of a network at once, each exactly as a
+run with that --seed alone); the script prints per network the share of seeds that
+converged, the median and quartiles of the convergence epoch and the final training
+error (mean +- sd, max), --csv writes one row per (seed, network), and the figure is the
+ECDF of the convergence epoch per network (saved with the suffix -seeds.png).
+
 The post's examples (--example NAME; other flags override the example's settings):
   1       data 1, [6, 3], eta 0.25, 2,000 epochs, seed 3
   2       data 2, [6, 3], eta 0.25, 2,000 epochs, seed 3
@@ -25,6 +32,7 @@ Examples:
   python plot_toy_training.py --example 3-bias --no-show
   python plot_toy_training.py --dataset 3 --widths 8 4 --bias --eta 0.5 --max-epochs 3000
   python plot_toy_training.py --example 2b --csv toy.csv
+  python plot_toy_training.py --example 3-bias --seed 0 --n-seeds 100 --csv seeds.csv
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from pathlib import Path
 from weight_init.cli import (
     UserError,
     add_figure_args,
+    add_seed_args,
     atomic_write_csv,
     check_output_path,
     check_writable,
@@ -47,6 +56,7 @@ from weight_init.cli import (
     positive_float,
     positive_int,
     run,
+    seeds_from_args,
 )
 from weight_init.toy_data import load_toy_data
 from weight_init.toy_experiment import EXAMPLES, compare_pairings
@@ -100,8 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--averaging", action=argparse.BooleanOptionalAction, default=True,
                         help="the post's iterate averaging of the weights; --no-averaging is "
                         "plain gradient descent")
-    parser.add_argument("--seed", type=nonnegative_int, default=3,
-                        help="seed of the weights (the same for both networks)")
+    add_seed_args(parser, "seed of the weights (the same for both networks)", default=3)
     parser.add_argument("--data-seed", type=nonnegative_int, default=None,
                         help="seed of the data set; None is the post's: 8, 3 or 6")
     parser.add_argument(
@@ -112,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         "normals from np.random.default_rng(seed)",
     )
     parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
-                        help="also write the per-epoch history of both networks to PATH")
+                        help="also write the per-epoch history of both networks to PATH; with "
+                        "several seeds one row per (seed, network): seed, network, converged, "
+                        "epoch, final_error")
     add_figure_args(parser, "toy-training.png")
     return parser
 
@@ -149,6 +160,52 @@ def show_progress(key: str, epoch: int, max_epochs: int, train_error: float, don
           f"train error {train_error:.4f}", end=end, file=sys.stderr, flush=True)
 
 
+def seed_list(seeds: list[int]) -> str:
+    """``3, 4, 5`` or, for a long list, ``3, 4, ..., 102``."""
+    if len(seeds) <= 6:
+        return ", ".join(map(str, seeds))
+    return f"{seeds[0]}, {seeds[1]}, ..., {seeds[-1]}"
+
+
+def show_seed_progress(key: str, epoch: int, max_epochs: int, training: int,
+                       done: bool) -> None:
+    """One self-overwriting line on stderr while the seeds of a network train."""
+    end = "\n" if done else ""
+    width = 24
+    filled = int(width * epoch / max_epochs)
+    print(f"\r{key:>4}: [{'=' * filled}{' ' * (width - filled)}] epoch {epoch}/{max_epochs}  "
+          f"{training} seed(s) still training ", end=end, file=sys.stderr, flush=True)
+
+
+def run_seeds(args: argparse.Namespace, seeds: list[int]) -> None:
+    """Several seeds: train them all, print the spread, write the outcomes, draw the ECDF."""
+    from weight_init.toy_seeds import compare_pairings_seeds
+
+    study = compare_pairings_seeds(
+        args.dataset, seeds=seeds, widths=args.widths, tanh_widths=args.tanh_widths,
+        relu_widths=args.relu_widths, bias=args.bias, bias_init=args.bias_init, eta=args.eta,
+        max_epochs=args.max_epochs, max_error=args.max_error, batch_size=args.batch_size,
+        averaging=args.averaging, data_seed=args.data_seed,
+        post_compatible=args.post_compatible, progress=show_seed_progress,
+    )
+    print(study.report())
+    print(f"trained {2 * len(seeds)} networks in {study.seconds:.1f} s")
+    if args.example is not None:
+        post = EXAMPLES[args.example].post_report
+        print(f"the post (one seed): tanh {post[0]}, relu {post[1]}")
+    sys.stdout.flush()
+    if args.csv is not None:
+        saved = atomic_write_csv(study.outcomes(), args.csv)
+        print(f"saved the per-seed outcomes to {saved}", file=sys.stderr)
+
+    from weight_init.toy_seed_plots import plot_convergence_ecdf
+
+    heading = EXAMPLES[args.example].title if args.example else f"Data set {args.dataset}"
+    fig = plot_convergence_ecdf(study, title=f"{heading}: convergence over {len(seeds)} seeds")
+    stem = EXAMPLES[args.example].image if args.example else "toy-training.png"
+    finish_figure(fig, args.output, args.no_show, stem.replace(".png", "-seeds.png"))
+
+
 def main() -> None:
     args = parse_args()
     check_output_path(args.output)
@@ -159,12 +216,18 @@ def main() -> None:
         if args.batch_size > n:
             raise UserError(f"--batch-size {args.batch_size} is larger than data set "
                             f"{args.dataset}, which has {n} points")
+    seeds = seeds_from_args(args)
     tanh_w = args.tanh_widths or args.widths
     relu_w = args.relu_widths or args.widths
     what = f"example {args.example}" if args.example else f"data set {args.dataset}"
+    seed_text = (f"seed {seeds[0]}" if len(seeds) == 1 else
+                 f"{len(seeds)} seeds ({seed_list(seeds)})")
     print(f"{what}: tanh {tanh_w}, ReLU {relu_w} hidden units"
           f"{' + biases' if args.bias else ''}, eta {args.eta:g}, "
-          f"max {args.max_epochs} epochs, seed {args.seed}", flush=True)
+          f"max {args.max_epochs} epochs, {seed_text}", flush=True)
+    if len(seeds) > 1:
+        run_seeds(args, seeds)
+        return
     start = time.perf_counter()
     result = compare_pairings(
         args.dataset,
@@ -178,7 +241,7 @@ def main() -> None:
         max_error=args.max_error,
         batch_size=args.batch_size,
         averaging=args.averaging,
-        seed=args.seed,
+        seed=seeds[0],
         data_seed=args.data_seed,
         post_compatible=args.post_compatible,
         progress=show_progress,
