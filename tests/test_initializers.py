@@ -333,7 +333,7 @@ def test_call_init_seeds_plain_functions_without_side_effects():
 
 DENSE, CONV = (300, 200), (3, 3, 16, 32)
 TWO_D_ONLY = {"identity", "eye", "sparse:0.9", "identity(gain=2)", "sparse(sparsity=0.3, std=1)"}
-CONV_ONLY = {"dirac", "delta_orthogonal", "dirac:2", "delta_orthogonal:2"}
+CONV_ONLY = {"dirac", "dirac:2"}
 SPECS = sorted(set(I.names()) - {"sparse"}) + [
     "normal:0.4", "normal(std=0.3, mean=0.5)", "uniform(minval=0, maxval=2)", "torch.uniform",
     "trunc_normal(mean=1, std=2, a=0, b=5)", "trunc_normal(std=1, a=3, b=4)",
@@ -434,6 +434,11 @@ def test_delta_orthogonal_is_orthogonal_at_the_centre_tap_only():
     a = I.delta_orthogonal.sample((5, 5, 8, 8), rng=1)
     assert np.array_equal(a, I.delta_orthogonal.sample((5, 5, 8, 8), rng=1))
     assert np.allclose(a[2, 2].T @ a[2, 2], np.eye(8), atol=1e-10)
+    # a dense weight (no spatial taps) is the orthogonal matrix itself
+    d = I.delta_orthogonal(30, 20, rng=2)
+    assert np.array_equal(d, I.orthogonal()(30, 20, rng=2))
+    with pytest.raises(ValueError, match="convolution kernels .* got the shape \\(5,\\)"):
+        I.delta_orthogonal.sample((5,))
 
 
 def test_sparse_zeros_per_input_row_as_pytorch():

@@ -463,7 +463,7 @@ def _check_conv(name: str, shape: tuple[int, ...], dims: tuple[int, ...] = (3, 4
     if len(shape) not in dims:
         raise ValueError(
             f"{name} is for convolution kernels (kernel..., in_channels, out_channels) of "
-            f"{'/'.join(str(d) for d in dims)} dimensions, got {shape}"
+            f"{'/'.join(str(d) for d in dims)} dimensions, got the shape {shape}"
         )
 
 
@@ -516,7 +516,8 @@ class DeltaOrthogonal(Initializer):
     times ``gain`` at the centre tap (``size // 2`` in every kernel dimension), zeros at
     every other tap, so the convolution is an orthogonal map of the channels at each
     position. ``E[mean(W^2)] = gain^2 min(in, out) / size``. For an isometry of the
-    input use ``out >= in`` (orthonormal rows).
+    input use ``out >= in`` (orthonormal rows). A 2-D ``(in, out)`` weight (a dense layer,
+    a kernel without spatial taps) is :class:`Orthogonal`'s matrix, so an MLP can use it.
     """
 
     def __init__(self, gain: float = 1.0, name: str | None = None) -> None:
@@ -525,7 +526,7 @@ class DeltaOrthogonal(Initializer):
                              else f"delta_orthogonal({gain:g})")
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
-        _check_conv(self.name, shape, (3, 4, 5, 6))
+        _check_conv(self.name, shape, (2, 3, 4, 5, 6))
 
     def _draw(self, shape: tuple[int, ...], gen: Any) -> np.ndarray:
         w = np.zeros(shape)
@@ -534,7 +535,7 @@ class DeltaOrthogonal(Initializer):
         return w
 
     def _moments(self, shape: tuple[int, ...]) -> tuple[float, float]:
-        ones = min(shape[-2:]) if len(shape) > 2 else 0
+        ones = min(shape[-2:]) if len(shape) >= 2 else 0
         return 0.0, self.gain**2 * ones / max(1, math.prod(shape))
 
 
