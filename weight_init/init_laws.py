@@ -142,9 +142,17 @@ class Initializer:
         return None
 
     def second_moment(self, *shape: Any) -> float | None:
-        """``E[mean(W^2)]`` for a weight of this shape (``(fan_in, fan_out)`` or any)."""
+        """``E[mean(W^2)]`` for a weight of this shape (``(fan_in, fan_out)`` or any).
+
+        A subclass that only overrides :meth:`variance` (a zero-mean law) gets that.
+        """
         moments = self._moments(as_shape(shape))
-        return None if moments is None else float(moments[1])
+        if moments is not None:
+            return float(moments[1])
+        if type(self).variance is not Initializer.variance:
+            value = self.variance(*shape)
+            return None if value is None else float(value)
+        return None
 
     def variance(self, *shape: Any) -> float | None:
         """Variance of an entry, ``E[mean(W^2)] - E[mean(W)]^2``, for this shape.
