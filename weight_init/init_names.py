@@ -17,7 +17,7 @@ The naming rule:
   may carry a ``keras.`` or ``torch.`` prefix to say whose it is.
 
 Parameters: ``'name:VALUE'`` or ``'name(VALUE)'`` sets the main parameter (the first one
-listed by :func:`describe`: ``normal:0.4`` is std 0.4), ``'name(key=value, ...)'`` any of
+of the entry below, as the README's table lists them: ``normal:0.4`` is std 0.4), ``'name(key=value, ...)'`` any of
 them, and a dict ``{'name': ..., key: value}`` or Keras' serialized form
 ``{'class_name': 'VarianceScaling', 'config': {...}}`` does the same.
 """
@@ -31,19 +31,15 @@ from typing import Any, Callable
 from . import initializers as _I
 from .init_laws import (
     Constant,
-    DeltaOrthogonal,
-    Dirac,
-    Identity,
     Initializer,
-    Orthogonal,
     RandomNormal,
     RandomUniform,
-    Sparse,
     TruncatedNormal,
     VarianceScaling,
 )
+from .init_structured import DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse
 
-__all__ = ["get", "names", "parse_init", "describe"]
+__all__ = ["get", "names", "parse_init"]
 
 
 @dataclass(frozen=True)
@@ -363,12 +359,3 @@ def get(identifier: Any) -> Callable[..., Any]:
     raise ValueError(
         f"an initializer must be a name or a callable init(fan_in, fan_out), got {identifier!r}"
     )
-
-
-def describe() -> list[tuple[str, str, str]]:
-    """``(name, parameters with defaults as accepted, library)`` for every registry name."""
-    rows = []
-    for key, entry in sorted(_REGISTRY.items()):
-        rows.append((key, ", ".join(p.name for p in entry.params), entry.library))
-    return rows
-

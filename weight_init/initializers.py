@@ -38,21 +38,17 @@ from .init_laws import (
     MODES,
     TRUNCATED_STD_CORRECTION,
     Constant,
-    DeltaOrthogonal,
-    Dirac,
-    Identity,
     Initializer,
-    Orthogonal,
     RandomNormal,
     RandomUniform,
     RNGLike,
-    Sparse,
     TruncatedNormal,
     VarianceScaling,
     as_sampler,
     as_shape,
     compute_fans,
 )
+from .init_structured import DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse
 
 __all__ = [
     "Initializer",
