@@ -63,7 +63,8 @@ def as_shape(args: tuple[Any, ...]) -> tuple[int, ...]:
     ``(3, 3, 32, 64)`` both mean that convolution kernel. Dimensions must be
     non-negative integers.
     """
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)) \
+            and hasattr(args[0], "__iter__"):
         args = tuple(args[0])
     shape = []
     for dim in args:
