@@ -63,7 +63,7 @@ def test_inits_name_the_articles_three_and_any_package_initializer():
         assert label == "normal(0.4)"
         assert isinstance(fn, initializers.RandomNormal) and fn.std == 0.4 and fn.mean == 0
     label, fn = resolve_init(HE)
-    assert (label, fn.scale, fn.mode, fn.distribution) == (HE, 2.0, "fan_in", "normal")
+    assert (label, fn.scale, fn.mode, fn.distribution) == (HE, 2.0, "fan_in", "untruncated_normal")
     # The package's he_normal is Keras 3's truncated one; both stay available.
     assert resolve_init("he_normal")[1].distribution == "truncated_normal"
     assert resolve_init("glorot-uniform")[0] == "glorot_uniform"

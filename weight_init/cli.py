@@ -148,6 +148,22 @@ def positive_float(text: str) -> float:
     return value
 
 
+def init_spec(text: str) -> str:
+    """argparse type of ``--inits``: anything :func:`weight_init.initializers.get` accepts.
+
+    A name (Keras', PyTorch's or the notebook's), ``name:VALUE`` or
+    ``name(key=value, ...)``; the text is returned unchanged, a bad one is an argparse
+    error naming what is accepted.
+    """
+    from .initializers import get
+
+    try:
+        get(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_seed_args(parser: argparse.ArgumentParser, seed_help: str, default: int = 0) -> None:
     """``--seed S``, ``--seeds S [S ...]`` and ``--n-seeds N``; read them with :func:`seeds_from_args`."""
     parser.add_argument("--seed", type=nonnegative_int, default=default, help=seed_help)

@@ -26,12 +26,16 @@ def keras_initializer(init: InitLike, seed: int | np.random.Generator | None = N
 
     Parameters
     ----------
-    init : str or callable
-        A name for :func:`weight_init.initializers.get` or any ``init(fan_in, fan_out)``.
-        For an :class:`~weight_init.initializers.Initializer` the fans of a convolution
-        kernel ``(kh, kw, c_in, c_out)`` are ``kh*kw*c_in`` and ``kh*kw*c_out``
-        (:func:`~weight_init.initializers.compute_fans`); a plain function is called as
-        ``init(prod(shape[:-1]), shape[-1])`` and its result reshaped.
+    init : str, dict or callable
+        Anything :func:`weight_init.initializers.get` accepts (a Keras, PyTorch or
+        notebook name, ``'name:VALUE'``, ``'name(key=value, ...)'``, a dict) or any
+        ``init(fan_in, fan_out)``. For an :class:`~weight_init.initializers.Initializer`
+        the kernel is drawn in Keras' layout ``(kh, kw, c_in, c_out)`` with fans
+        ``kh*kw*c_in`` and ``kh*kw*c_out`` (:func:`~weight_init.initializers.compute_fans`;
+        PyTorch's laws use the same numbers, which PyTorch reads from its
+        ``(c_out, c_in, kh, kw)``); a shape with a zero dimension gives an empty kernel. A
+        plain function is called as ``init(prod(shape[:-1]), shape[-1])`` and its result
+        reshaped.
     seed : int or numpy.random.Generator, optional
         ``None`` draws from numpy's global random state.
     """

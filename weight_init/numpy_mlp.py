@@ -172,11 +172,11 @@ post_xavier_normal = PostNormal(1.0, "fan_avg", name="xavier_normal_post")
 #: The post's He draw: ``std = sqrt(2 / fan_in)``, with rejection.
 post_he_normal = PostNormal(2.0, "fan_in", name="he_normal_post")
 
-# Plain (non-truncated, no rejection) normal versions of the same two laws.
-#: ``W ~ N(0, 2 / (fan_in + fan_out))`` (Glorot normal without truncation).
-xavier_normal = VarianceScaling(1.0, "fan_avg", "normal", name="xavier_normal")
-#: ``W ~ N(0, 2 / fan_in)`` (He normal without truncation).
-he_normal = VarianceScaling(2.0, "fan_in", "normal", name="he_normal_untruncated")
+# Plain (non-truncated, no rejection) normal versions of the same two laws, defined once in
+# weight_init.initializers: ``xavier_normal`` is ``W ~ N(0, 2 / (fan_in + fan_out))``,
+# ``he_normal`` is ``W ~ N(0, 2 / fan_in)`` (PyTorch's xavier_normal_ and kaiming_normal_).
+from .initializers import he_normal_untruncated as he_normal  # noqa: E402
+from .initializers import xavier_normal  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- history

@@ -78,70 +78,34 @@ ARTICLE_BATCH_SIZE = 128
 COLUMNS = ("init", "epoch", "step", "loss", "val_loss", "val_accuracy")
 
 #: He et al. (2015) as the article used it: ``W ~ N(0, 2 / fan_in)``, *not* truncated
-#: (the package's ``he_normal`` is Keras 3's truncated normal).
-he_normal_untruncated = VarianceScaling(2.0, "fan_in", "normal", name="he_normal_untruncated")
-
-_EXTRA = {"he_normal_untruncated": he_normal_untruncated}
-_FAMILIES: dict[str, Callable[[float], Initializer]] = {
-    "normal": inits_module.normal,
-    "uniform": inits_module.uniform,
-    "constant": inits_module.constant,
-}
-_PARAM = re.compile(r"^\s*([a-z_]+)\s*(?::\s*([^():]+?)|\(\s*([^()]+?)\s*\))\s*$")  # name:v, name(v)
+#: (the package's ``he_normal`` is Keras 3's truncated normal): PyTorch's
+#: ``kaiming_normal`` under its old name, :data:`weight_init.initializers.he_normal_untruncated`.
+he_normal_untruncated = inits_module.he_normal_untruncated
 
 
 def init_names() -> list[str]:
-    """Every name :func:`resolve_init` accepts, besides the ``family:value`` forms."""
-    return sorted(set(inits_module.names()) | set(_EXTRA))
+    """Every name :func:`resolve_init` accepts, besides the parameterized forms."""
+    return inits_module.names()
 
 
 def resolve_init(spec: InitLike) -> tuple[str, Any]:
     """``(label, initializer)`` for an ``--inits`` entry.
 
-    Accepted: any name of :func:`weight_init.initializers.get` (``'zeros'``,
-    ``'he_normal'``, ``'glorot_uniform'``, ...), ``'he_normal_untruncated'``
-    (:data:`he_normal_untruncated`), ``'normal:STD'`` or ``'normal(STD)'`` for
-    ``N(0, STD^2)``, ``'uniform:LIMIT'`` for ``U(-LIMIT, LIMIT)``, ``'constant:VALUE'``,
-    or a callable ``init(fan_in, fan_out)``. The label of ``'normal:0.4'`` is
-    ``'normal(0.4)'``; a name's label is its canonical name (``'kaiming_normal'`` ->
-    ``'he_normal'``).
+    Accepted: anything :func:`weight_init.initializers.get` accepts: a name
+    (``'zeros'``, ``'he_normal'``, ``'kaiming_normal'``, ``'he_normal_untruncated'``, ...),
+    ``'normal:STD'`` or ``'normal(STD)'`` for ``N(0, STD^2)``, ``'uniform:LIMIT'`` for
+    ``U(-LIMIT, LIMIT)``, ``'constant:VALUE'``, keyword forms such as
+    ``'kaiming_normal(mode=fan_out)'``, or a callable ``init(fan_in, fan_out)``. The label
+    is the initializer's name: ``'normal(0.4)'`` for ``'normal:0.4'``, the canonical
+    spelling of a name (``'glorot-uniform'`` -> ``'glorot_uniform'``).
 
     Raises
     ------
     ValueError
         An unknown name or a bad value; the message lists what is accepted.
     """
-    if not isinstance(spec, str):
-        fn = inits_module.get(spec)
-        return inits_module.init_name(fn), fn
-    key = spec.strip().lower()
-    match = _PARAM.match(key)
-    key = key.replace("-", "_")
-    if match:
-        family, value = match.group(1), match.group(2) or match.group(3)
-        if family not in _FAMILIES:
-            raise ValueError(
-                f"unknown initializer {spec!r}: a value can be given to "
-                f"{', '.join(f + ':VALUE' for f in _FAMILIES)}"
-            )
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"initializer {spec!r}: {value!r} is not a number") from None
-        if not math.isfinite(number) or (family != "constant" and number <= 0):
-            raise ValueError(f"initializer {spec!r}: the value must be a positive number")
-        fn = _FAMILIES[family](number)
-        return f"{family}({number:g})", fn
-    if key in _EXTRA:
-        return key, _EXTRA[key]
-    try:
-        fn = inits_module.get(key)
-        return inits_module.init_name(fn), fn  # aliases get their canonical name
-    except ValueError:
-        raise ValueError(
-            f"unknown initializer {spec!r}; use one of {', '.join(init_names())}, "
-            "or normal:STD, uniform:LIMIT, constant:VALUE"
-        ) from None
+    fn = inits_module.get(spec)
+    return inits_module.init_name(fn), fn
 
 
 def init_title(label: str) -> str:
@@ -161,7 +125,8 @@ def init_title(label: str) -> str:
         return f"{prefix} Set to Zero" if fn.value == 0 else f"{prefix} Set to {fn.value:g}"
     if isinstance(fn, RandomNormal) and fn.mean == 0:
         return f"{prefix} Drawn from N(0, sigma = {fn.std:g})"
-    if isinstance(fn, VarianceScaling) and fn.mode == "fan_in" and fn.distribution == "normal":
+    if isinstance(fn, VarianceScaling) and fn.mode == "fan_in" \
+            and fn.distribution == "untruncated_normal":
         return f"{prefix} Drawn from N(0, sigma ~ sqrt({fn.scale:g}/n_i))"
     return f"{prefix} from {label}"
 

@@ -41,6 +41,7 @@ from weight_init.cli import (
     check_output_path,
     check_writable,
     finish_figure,
+    init_spec,
     make_parser,
     positive_float,
     positive_int,
@@ -48,15 +49,6 @@ from weight_init.cli import (
     seeds_from_args,
 )
 from weight_init.data import DATASETS, load_mnist
-
-
-def initializer_name(text: str) -> str:
-    """argparse type: a name :func:`weight_init.initializers.get` knows."""
-    try:
-        initializers.get(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
 
 
 def activation_name(text: str) -> str:
@@ -82,7 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="standard deviations of the N(0, sigma) weights, one panel each",
     )
     which.add_argument(
-        "--inits", type=initializer_name, nargs="+", metavar="NAME", default=None,
+        "--inits", type=init_spec, nargs="+", metavar="NAME", default=None,
         help="compare named initializers instead of --sigmas: "
         + ", ".join(initializers.names()),
     )

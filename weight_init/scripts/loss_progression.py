@@ -34,6 +34,7 @@ from weight_init.cli import (
     check_output_path,
     check_writable,
     finish_figure,
+    init_spec,
     make_parser,
     nonnegative_int,
     positive_int,
@@ -54,15 +55,6 @@ _TRAINING_FLAGS = {
     "epochs": ARTICLE_EPOCHS, "n_train": ARTICLE_N_TRAIN, "batch_size": ARTICLE_BATCH_SIZE,
     "inits": list(DEFAULT_INITS), "seed": 0, "dataset": "auto", "precision": "auto",
 }
-
-
-def init_spec(text: str) -> str:
-    """argparse type: an initializer :func:`weight_init.training.resolve_init` accepts."""
-    try:
-        resolve_init(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
