@@ -37,12 +37,18 @@ import numpy as np
 from .initializers import Orthogonal
 from .model_stats import activation_name, kernel_layers, model_input, preactivation
 
-__all__ = ["LOG_COLUMNS", "BOUNDED", "lsuv", "apply_lsuv_to_branch"]
+__all__ = ["LOG_COLUMNS", "BOUNDED", "LSUV_INIT", "lsuv", "apply_lsuv_to_branch", "lsuv_branches"]
 
 #: Columns of the per-layer log :func:`lsuv` returns.
 LOG_COLUMNS = ("layer", "measured", "iterations", "initial_var", "final_var", "scale", "converged")
 #: Activations whose output variance cannot reach 1: LSUV measures their pre-activation.
 BOUNDED = ("tanh", "sigmoid", "softmax", "hard_sigmoid", "softsign")
+#: ``--inits lsuv`` in the scripts: the networks are built with this initializer (LSUV's
+#: orthogonal draw) and then passed to :func:`lsuv` on the data the script loaded.
+#: Anywhere else it is just ``orthogonal``: LSUV needs the model and the data.
+LSUV_INIT = Orthogonal(1.0, name="lsuv")
+#: Images the fused training's LSUV measures on (a minibatch, as Mishkin & Matas).
+LSUV_BATCH = 256
 
 
 def _check(tol: Any, max_iter: Any) -> tuple[float, int]:
@@ -175,3 +181,14 @@ def apply_lsuv_to_branch(model: Any, x: Any, prefix: str, **kwargs: Any) -> Any:
         raise ValueError(f"no layer with a kernel has a name starting with {prefix!r}")
     branch = keras.Model(model_input(model), chosen[-1].output, name=f"{prefix}branch")
     return lsuv(branch, x, **kwargs)[1]
+
+
+def lsuv_branches(model: Any, inits: Any, x: Any, seeds: Any) -> dict:
+    """LSUV for every network ``k`` of a fused model whose initializer is :data:`LSUV_INIT`.
+
+    ``inits`` and ``seeds`` give one initializer and one seed per network (``net<k>_``
+    layers, :func:`weight_init.cnn.build_cnns`); LSUV runs on the first
+    :data:`LSUV_BATCH` images of ``x``. Returns ``{k: log}``.
+    """
+    return {k: apply_lsuv_to_branch(model, x[:LSUV_BATCH], f"net{k}_", seed=seed)
+            for k, (fn, seed) in enumerate(zip(inits, seeds)) if fn is LSUV_INIT}

@@ -49,6 +49,7 @@ import numpy as np
 
 from . import initializers as inits_module
 from .initializers import Constant, InitLike, Initializer, RandomNormal, VarianceScaling
+from .lsuv import LSUV_INIT
 from .validation import check_positive_int
 
 __all__ = [
@@ -81,7 +82,7 @@ COLUMNS = ("init", "epoch", "step", "loss", "val_loss", "val_accuracy")
 #: (the package's ``he_normal`` is Keras 3's truncated normal).
 he_normal_untruncated = VarianceScaling(2.0, "fan_in", "normal", name="he_normal_untruncated")
 
-_EXTRA = {"he_normal_untruncated": he_normal_untruncated}
+_EXTRA = {"he_normal_untruncated": he_normal_untruncated, "lsuv": LSUV_INIT}
 _FAMILIES: dict[str, Callable[[float], Initializer]] = {
     "normal": inits_module.normal,
     "uniform": inits_module.uniform,
@@ -394,6 +395,9 @@ def train_loss_progression(
               file=sys.stderr)
 
     model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
+    from .lsuv import lsuv_branches  # 'lsuv': LSUV on the training images, per network
+
+    lsuv_branches(model, [fn for _, fn in resolved], x, [network_seeds(seed, lb)[0] for lb in labels])
     model.compile(
         optimizer=keras.optimizers.RMSprop(),
         loss=_summed_loss(keras),

@@ -45,7 +45,7 @@ from weight_init.data import DATASETS, load_mnist
 def initializer_name(text: str) -> str:
     """argparse type: a name :func:`weight_init.initializers.get` knows."""
     try:
-        initializers.get(text)
+        initializers.get(text) if text != "lsuv" else None  # lsuv: weight_init.lsuv
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
