@@ -9,7 +9,7 @@ data and data order, their kernels from
 * ``zeros``;
 * ``normal(0.4)``: N(0, 0.4^2), the article's "too large" draw;
 * ``he_normal_untruncated``: N(0, 2 / fan_in);
-* ``lsuv``: :func:`weight_init.lsuv.lsuv` on 256 training images (orthogonal, then every
+* ``lsuv``: :func:`weight_init.lsuv.lsuv` on 256 images of the first training batches (orthogonal, then every
   layer's output variance rescaled to 1 within 0.1).
 
 Trained with RMSprop (Keras' defaults, as the article's protocol), batches of 64, cross-
@@ -82,7 +82,7 @@ def build(keras, init: str, seed: int, depth: int, width: int):
             x = keras.layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     x = keras.layers.Flatten()(x)
     out = keras.layers.Dense(10, name="logits", kernel_initializer=kernel, bias_initializer="zeros")(x)
-    return keras.Model(inputs, out, name=f"deep_cnn_{init}")
+    return keras.Model(inputs, out, name="deep_cnn_" + "".join(c if c.isalnum() else "_" for c in init))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", default="auto", help="for the package's loader (default auto)")
     parser.add_argument("--data", help="a folder with MNIST's t10k IDX files instead")
     parser.add_argument("--seed", type=int, default=0, help="default 0")
+    parser.add_argument("--figure", help="save plot_model_stats of the networks at the start here")
     args = parser.parse_args(argv)
 
     from weight_init.cli import import_keras
@@ -121,18 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     batches = batches[:args.steps]
     probe_idx = np.arange(256)
     loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)
-    summary = []
+    summary, tables = [], []
     for init in [_ALIASES.get(name, name) for name in args.inits]:
         start = time.perf_counter()
         model = build(keras, init, args.seed, args.depth, args.width)
         if init == "lsuv":
-            _, log = lsuv(model, x[:256], tol=0.1, max_iter=10, seed=args.seed)
+            _, log = lsuv(model, x[np.concatenate(batches[:4])[:256]], tol=0.1, max_iter=10, seed=args.seed)
             print(f"  lsuv: {int(log['converged'].sum())}/{len(log)} layers converged, "
                   f"{int(log['iterations'].sum())} rescalings, initial variances "
                   f"{log['initial_var'].min():.3g} .. {log['initial_var'].max():.3g}", flush=True)
         with np.errstate(all="ignore"):
             stats = layer_stats(model, x[probe_idx], y1[probe_idx], loss=loss_fn)
         first, last = stats.iloc[0], stats[stats["layer"] == f"conv{args.depth}"].iloc[0]
+        tables.append(stats.assign(init=init))
         model.compile(optimizer=keras.optimizers.RMSprop(), loss=loss_fn)
         losses = []
         for idx in batches:
@@ -146,6 +148,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{last['act_std']:.3g} (dead {last['dead_fraction']:.2f}, grad_std "
               f"{last['grad_std']:.3g}); loss first {losses[0]:.4g}, steps 1-50 {head:.4g}, "
               f"last 50 {tail:.4g}; held-out accuracy {accuracy:.3f} ({seconds:.0f}s)", flush=True)
+    if args.figure:
+        import pandas as pd
+
+        from weight_init.model_stats import plot_model_stats
+
+        fig = plot_model_stats(pd.concat(tables, ignore_index=True), logy=True,
+                               title=f"{args.depth}-layer plain CNN at initialization (layer_stats)")
+        fig.savefig(args.figure, dpi=110)
+        print(f"figure: {args.figure}")
     print("\n| init | first-batch loss | mean loss, steps 1-50 | mean loss, last 50 steps | "
           "held-out accuracy |\n| --- | --- | --- | --- | --- |")
     for init, first_loss, head, tail, accuracy in summary:
