@@ -76,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     which.add_argument(
         "--inits", type=initializer_name, nargs="+", metavar="NAME", default=None,
         help="compare named initializers instead of --sigmas: "
-        + ", ".join(initializers.names()),
+        + ", ".join(initializers.names()) + ", lsuv (LSUV on the images fed)",
     )
     parser.add_argument("--layers", type=positive_int, default=5,
                         help="hidden layers with the activation")
