@@ -136,8 +136,8 @@ def test_the_scripts_accept_lsuv_and_the_training_initializes_its_network():
 
     assert activation_layers.parse_args(["--inits", "lsuv", "he_normal"]).inits == ["lsuv", "he_normal"]
     assert loss_progression.parse_args(["--inits", "zeros", "lsuv"]).inits == ["zeros", "lsuv"]
-    sample = load_mnist("mnist-sample", verbose=False).subset(256, 100)
-    df = train_loss_progression(["lsuv", "orthogonal"], data=sample, n_train=256, epochs=1,
+    sample = load_mnist("mnist-sample", verbose=False).subset(128, 50)
+    df = train_loss_progression(["lsuv", "orthogonal"], data=sample, n_train=128, epochs=1,
                                 batch_size=128, precision="float32", verbose=False)
     first = df[df["step"] == 1].set_index("init")["loss"]
     assert np.isfinite(first).all()
