@@ -28,7 +28,7 @@ def images() -> np.ndarray:
 
 def test_lsuv_gives_the_article_relu_mlp_unit_variance_hidden_layers(images):
     """LSUV on 500 images; every hidden layer's output variance measured on the other
-    500 images within 10 % of 1 (measured: 0.99 - 1.00)."""
+    500 images within 10 % of 1 (measured: 0.98 - 0.99)."""
     model = build_mlp(normal(0.28), seed=0)  # the article's "too large" panel
     model, log = lsuv(model, images[:500], tol=0.1, seed=0)
     assert list(log.columns) == list(LOG_COLUMNS)
