@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .initializers import InitLike, get, init_name, normal
+from .lsuv import LSUV_INIT, lsuv
 
 __all__ = [
     "ARTICLE_SIGMAS",
@@ -393,11 +394,14 @@ def activation_study(
                      f"{activation} units, {len(x)} images")
         model = build_mlp(spec.init, layers=layers, width=width, activation=activation,
                           n_inputs=x.shape[1], seed=np.random.default_rng(stream))
+        if spec.init is LSUV_INIT:  # LSUV: rescaled on the images themselves
+            lsuv(model, x, seed=np.random.default_rng(stream))
         activations[spec.label] = hidden_outputs(model, x)
     stats = layer_stats(activations)
     if theory:
         stats = stats.merge(theory_stats(x, specs, activation=activation, layers=layers,
                                          width=width), on=["init", "layer"], how="left")
+        stats.loc[stats["init"] == "lsuv", ["theory_mean", "theory_std"]] = np.nan  # no theory
     return ActivationStudy(
         specs=specs, activations=activations, stats=stats,
         activation=activation, layers=int(layers), width=int(width), n_images=len(x), seed=seed,

@@ -142,6 +142,7 @@ _REGISTRY: dict[str, _Entry] = {
     "big_random": _fixed(_I.big_random, "notebook"),
     "xavier": _fixed(_I.xavier, "notebook"),
     "he_normal_untruncated": _fixed(_I.he_normal_untruncated, "this package"),
+    "lsuv": _fixed(_I.lsuv, "this package"),
     "delta_orthogonal": _Entry(DeltaOrthogonal, (_p("gain"),), _I.delta_orthogonal,
                                "this package"),
 }

