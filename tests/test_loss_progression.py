@@ -352,6 +352,9 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
     (["--from-csv", "{tmp}/columns.csv"], "missing the column(s) epoch, step, loss"),
     (["--from-csv", "{tmp}/binary.csv"], "cannot read it"),
     (["--from-csv", "{tmp}/columns.csv", "--epochs", "3"], "cannot be used with it"),
+    (["--stats-every", "0"], "--stats-every"),
+    (["--layer-stats", "."], "folder"),
+    (["--from-csv", "{tmp}/columns.csv", "--layer-stats", "l.csv"], "--layer-stats cannot be used"),
 ])
 def test_script_bad_flags_exit_nonzero_with_one_clear_line(tmp_path, args, words):
     (tmp_path / "columns.csv").write_text("init,value\nzeros,1\n")
@@ -366,8 +369,9 @@ def test_script_help_shows_every_flag_and_default(tmp_path):
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
     for flag in ("--epochs", "--n-train", "--batch-size", "--inits", "--seed", "--dataset",
-                 "--precision", "--yscale", "--csv", "--from-csv", "--output", "--no-show"):
+                 "--precision", "--yscale", "--csv", "--from-csv", "--output", "--no-show",
+                 "--layer-stats", "--stats-every"):
         assert flag in text
-    for default in ("default: 12", "default: 10000", "default: 128", "default: auto",
+    for default in ("default: 12", "default: 10000", "default: 128", "default: auto", "default: 10",
                     "default: ['zeros', 'normal:0.4', 'he_normal_untruncated']"):
         assert default in text

@@ -42,7 +42,6 @@ from __future__ import annotations
 import math
 import re
 import sys
-import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -223,31 +222,6 @@ def prepare_data(
     return x, y, x_val, y_val
 
 
-def _batch_loss_metrics(keras: Any, n: int) -> list:
-    """Per network ``k`` a metric ``batch_loss_k``: the mean loss of the latest batch
-    (Keras' own loss log is a running mean), computed in the training step itself."""
-    from .cnn import cross_entropy
-
-    ops = keras.ops
-
-    class BatchLoss(keras.metrics.Metric):
-        def __init__(self, k: int) -> None:
-            super().__init__(name=f"batch_loss_{k}")
-            self.k = k
-            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
-
-        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-            self.value.assign(ops.mean(cross_entropy(y_true, y_pred[:, self.k, :])))
-
-        def result(self) -> Any:
-            return ops.convert_to_tensor(self.value)
-
-        def reset_state(self) -> None:
-            self.value.assign(0.0)
-
-    return [BatchLoss(k) for k in range(n)]
-
-
 def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy and accuracy per network from stacked logits.
 
@@ -265,57 +239,6 @@ def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
     return loss, accuracy
 
 
-def _summed_loss(keras: Any) -> Any:
-    from .cnn import cross_entropy
-
-    ops = keras.ops
-
-    class SummedCrossEntropy(keras.losses.Loss):
-        """``sum_k CE(y, z_k)`` per example; Keras averages it over the batch."""
-
-        def call(self, y_true: Any, y_pred: Any) -> Any:
-            return ops.sum(cross_entropy(ops.expand_dims(y_true, 1), y_pred), axis=-1)
-
-    return SummedCrossEntropy(name="summed_cross_entropy")
-
-
-class _Progress:
-    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
-
-    def __init__(self, labels: Sequence[str], epochs: int, steps: int, stream: Any = None) -> None:
-        self.labels, self.epochs, self.steps = list(labels), epochs, steps
-        self.stream = stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.start = time.perf_counter()
-        self.last = 0.0
-
-    def _losses(self, values: Sequence[float]) -> str:
-        return "  ".join(f"{label} {v:.4g}" for label, v in zip(self.labels, values))
-
-    def batch(self, epoch: int, step: int, losses: Sequence[float]) -> None:
-        now = time.perf_counter()
-        if not self.tty or (now - self.last < 0.1 and step < self.steps):
-            return
-        self.last = now
-        done = (epoch * self.steps + step) / (self.epochs * self.steps)
-        width = 24
-        fill = int(round(width * done))
-        elapsed = now - self.start
-        eta = elapsed / done - elapsed if done > 0 else float("nan")
-        line = (f"\repoch {epoch + 1}/{self.epochs} [{'=' * fill}{' ' * (width - fill)}] "
-                f"{step}/{self.steps}  {elapsed:.0f}s, ~{eta:.0f}s left  batch loss: "
-                f"{self._losses(losses)}")
-        self.stream.write(line[:160] + "\x1b[K")
-        self.stream.flush()
-
-    def epoch_end(self, epoch: int, val_loss: Sequence[float], val_acc: Sequence[float]) -> None:
-        elapsed = time.perf_counter() - self.start
-        accs = "  ".join(f"{label} {a:.4f}" for label, a in zip(self.labels, val_acc))
-        line = f"epoch {epoch + 1}/{self.epochs} done ({elapsed:.0f}s)  validation accuracy: {accs}"
-        self.stream.write(f"\r{line}\x1b[K\n" if self.tty else f"{line}\n")
-        self.stream.flush()
-
-
 def train_loss_progression(
     inits: Sequence[InitLike] = DEFAULT_INITS,
     *,
@@ -328,6 +251,7 @@ def train_loss_progression(
     validation_batch_size: int = 1000,
     precision: str = "auto",
     verbose: bool = True,
+    layer_stats_every: int | None = None,
 ) -> Any:
     """Train the CNN once per initializer, all together, recording every batch's loss.
 
@@ -353,6 +277,10 @@ def train_loss_progression(
         optimizer, logits and losses are float32 either way.
     verbose : bool
         Progress bar and notes on stderr.
+    layer_stats_every : int, optional
+        Also record per-layer statistics of every network every ``K`` training steps
+        and before the first update (:mod:`weight_init.training_stats`); the training
+        and its numbers are the same with or without.
 
     Returns
     -------
@@ -363,16 +291,24 @@ def train_loss_progression(
         on the test images (repeated on the epoch's rows). ``attrs`` holds ``source``,
         ``n_train``, ``n_validation``, ``batch_size``, ``epochs``, ``seed`` and
         ``precision``.
+    (pandas.DataFrame, weight_init.training_stats.LayerStats)
+        With ``layer_stats_every``: the table above and the layer statistics, e.g.
+
+        >>> df, stats = train_loss_progression(epochs=1, layer_stats_every=10)  # doctest: +SKIP
+        >>> stats.table.groupby(["init", "layer"])["act_std"].first()          # doctest: +SKIP
     """
     import pandas as pd
 
     from .cli import import_keras
     from .cnn import build_cnns, network_seeds
+    from .fused_training import Progress, batch_loss_metrics, summed_loss
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     network_seeds(seed, "")  # validates seed
+    if layer_stats_every is not None:
+        layer_stats_every = check_positive_int(layer_stats_every, "layer_stats_every")
     resolved = [resolve_init(spec) for spec in inits]
     if not resolved:
         raise ValueError("inits is empty; give at least one initializer")
@@ -394,15 +330,18 @@ def train_loss_progression(
               file=sys.stderr)
 
     model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
-    model.compile(
-        optimizer=keras.optimizers.RMSprop(),
-        loss=_summed_loss(keras),
-        metrics=_batch_loss_metrics(keras, len(labels)),
-    )
+    optimizer = keras.optimizers.RMSprop()
+    model.compile(optimizer=optimizer, loss=summed_loss(keras),
+                  metrics=batch_loss_metrics(keras, len(labels)))
+    recorder = None
+    if layer_stats_every is not None:
+        from .training_stats import LayerStatsRecorder
+
+        recorder = LayerStatsRecorder(model, labels, optimizer, layer_stats_every, steps)
     n = len(labels)
     rows: list[tuple[str, int, int, float]] = []
     val: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    progress = _Progress(labels, epochs, steps) if verbose else None
+    progress = Progress(labels, epochs, steps) if verbose else None
     keys = [f"batch_loss_{k}" for k in range(n)]
     order = np.random.default_rng([int(seed), 0xDA7A])
     # Our own loop over train_on_batch: the data order is ours (seeded), batches are cut
@@ -411,7 +350,12 @@ def train_loss_progression(
         perm = order.permutation(len(x))
         for step in range(steps):
             idx = perm[step * batch_size:(step + 1) * batch_size]
+            record = recorder is not None and recorder.records(epoch * steps + step)
+            if record:
+                recorder.before(x[idx], epoch * steps + step)
             logs = model.train_on_batch(x[idx], y[idx], return_dict=True)
+            if record:
+                recorder.after()
             losses = [float(logs[key]) for key in keys]
             rows.extend((labels[k], epoch + 1, step + 1, losses[k]) for k in range(n))
             if progress is not None:
@@ -435,6 +379,8 @@ def train_loss_progression(
         source=getattr(data, "source", ""), n_train=len(x), n_validation=len(x_val),
         batch_size=batch_size, epochs=epochs, seed=int(seed), precision=precision,
     )
+    if recorder is not None:
+        return df, recorder.result()
     return df
 
 
