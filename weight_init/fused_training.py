@@ -10,7 +10,30 @@ import sys
 import time
 from typing import Any, Sequence
 
-__all__ = ["batch_loss_metrics", "summed_loss", "Progress"]
+__all__ = ["build_seeded_cnns", "batch_loss_metrics", "summed_loss", "Progress"]
+
+
+def build_seeded_cnns(
+    keras: Any, networks: Sequence[tuple[str, Any, int]], seeds: Sequence[int], precision: str
+) -> Any:
+    """Networks of several run seeds in one model: one image input per seed (its own data
+    order), output ``(batch, N, 10)``.
+
+    ``networks[k] = (label, init, seed)``: network ``k`` (layers ``net<k>_...``) is exactly
+    ``weight_init.cnn.build_cnn(init, label=label, seed=seed, precision=precision)`` applied
+    to the input of ``seed`` (``seeds.index(seed)``).
+    """
+    from .cnn import INPUT_SHAPE, N_CLASSES, _branch
+
+    inputs = [keras.Input(INPUT_SHAPE, name=f"image_seed{s}") for s in seeds]
+    rows = [
+        keras.layers.Reshape((1, N_CLASSES), name=f"net{k}_row")(
+            _branch(keras, inputs[list(seeds).index(seed)], init, label, seed, f"net{k}_",
+                    precision))
+        for k, (label, init, seed) in enumerate(networks)
+    ]
+    out = rows[0] if len(rows) == 1 else keras.layers.Concatenate(axis=1, name="stack")(rows)
+    return keras.Model(inputs, out, name=f"cnns_x{len(networks)}")
 
 
 def batch_loss_metrics(keras: Any, n: int) -> list:
@@ -27,7 +50,8 @@ def batch_loss_metrics(keras: Any, n: int) -> list:
             self.value = self.add_variable(shape=(), initializer="zeros", name="value")
 
         def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-            self.value.assign(ops.mean(cross_entropy(y_true, y_pred[:, self.k, :])))
+            y = y_true if len(y_true.shape) == 2 else y_true[:, self.k, :]
+            self.value.assign(ops.mean(cross_entropy(y, y_pred[:, self.k, :])))
 
         def result(self) -> Any:
             return ops.convert_to_tensor(self.value)
@@ -44,10 +68,12 @@ def summed_loss(keras: Any) -> Any:
     ops = keras.ops
 
     class SummedCrossEntropy(keras.losses.Loss):
-        """``sum_k CE(y, z_k)`` per example; Keras averages it over the batch."""
+        """``sum_k CE(y_k, z_k)`` per example; Keras averages it over the batch. ``y_true``
+        is ``(B, 10)`` (every network's labels) or ``(B, N, 10)`` (network ``k``'s in row ``k``)."""
 
         def call(self, y_true: Any, y_pred: Any) -> Any:
-            return ops.sum(cross_entropy(ops.expand_dims(y_true, 1), y_pred), axis=-1)
+            y = ops.expand_dims(y_true, 1) if len(y_true.shape) == 2 else y_true
+            return ops.sum(cross_entropy(y, y_pred), axis=-1)
 
     return SummedCrossEntropy(name="summed_cross_entropy")
 

@@ -65,6 +65,7 @@ __all__ = [
     "validation_scores",
     "train_loss_progression",
     "final_accuracy",
+    "final_accuracy_spread",
     "epoch_table",
 ]
 
@@ -252,6 +253,7 @@ def train_loss_progression(
     precision: str = "auto",
     verbose: bool = True,
     layer_stats_every: int | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> Any:
     """Train the CNN once per initializer, all together, recording every batch's loss.
 
@@ -281,6 +283,11 @@ def train_loss_progression(
         Also record per-layer statistics of every network every ``K`` training steps
         and before the first update (:mod:`weight_init.training_stats`); the training
         and its numbers are the same with or without.
+    seeds : sequence of int, optional
+        Train every initializer once per seed (instead of ``seed``), all ``inits x seeds``
+        networks together; each seed has its own data order, and a network's numbers
+        depend only on its seed and label (the same as a run with ``seed=s``). The table
+        then has a ``seed`` column after ``init`` (also with a list of one seed).
 
     Returns
     -------
@@ -290,7 +297,7 @@ def train_loss_progression(
         batch's mean cross-entropy), and the epoch's ``val_loss`` and ``val_accuracy``
         on the test images (repeated on the epoch's rows). ``attrs`` holds ``source``,
         ``n_train``, ``n_validation``, ``batch_size``, ``epochs``, ``seed`` and
-        ``precision``.
+        ``precision`` (and ``seeds`` with ``seeds``).
     (pandas.DataFrame, weight_init.training_stats.LayerStats)
         With ``layer_stats_every``: the table above and the layer statistics, e.g.
 
@@ -301,12 +308,18 @@ def train_loss_progression(
 
     from .cli import import_keras
     from .cnn import build_cnns, network_seeds
-    from .fused_training import Progress, batch_loss_metrics, summed_loss
+    from .fused_training import Progress, batch_loss_metrics, build_seeded_cnns, summed_loss
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     network_seeds(seed, "")  # validates seed
+    by_seed = seeds is not None
+    run_seeds = [int(seed)] if seeds is None else list(seeds)
+    for s in run_seeds:
+        network_seeds(s, "")
+    if not run_seeds or len(set(run_seeds)) != len(run_seeds):
+        raise ValueError(f"seeds must be distinct and at least one; got {seeds!r}")
     if layer_stats_every is not None:
         layer_stats_every = check_positive_int(layer_stats_every, "layer_stats_every")
     resolved = [resolve_init(spec) for spec in inits]
@@ -323,80 +336,110 @@ def train_loss_progression(
     steps = math.ceil(len(x) / batch_size)
     keras = import_keras()
     precision = resolve_precision(precision)
+    nets = [(label, fn, s) for label, fn in resolved for s in run_seeds]  # init-major
     if verbose:
-        print(f"training {len(labels)} networks together on {len(x)} images, validating on "
+        print(f"training {len(nets)} networks together on {len(x)} images, validating on "
               f"{len(x_val)} ({getattr(data, 'name', 'data')}): {epochs} epochs of {steps} "
               f"batches of {batch_size}, {precision} on {keras.backend.backend()}",
               file=sys.stderr)
 
-    model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
+    if not by_seed:  # one seed: the model as it always was
+        model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
+    else:
+        model = build_seeded_cnns(keras, nets, run_seeds, precision)
     optimizer = keras.optimizers.RMSprop()
     model.compile(optimizer=optimizer, loss=summed_loss(keras),
-                  metrics=batch_loss_metrics(keras, len(labels)))
+                  metrics=batch_loss_metrics(keras, len(nets)))
+    keys_of = [(label, s) if by_seed else label for label, _, s in nets]
     recorder = None
     if layer_stats_every is not None:
         from .training_stats import LayerStatsRecorder
 
-        recorder = LayerStatsRecorder(model, labels, optimizer, layer_stats_every, steps)
-    n = len(labels)
-    rows: list[tuple[str, int, int, float]] = []
+        recorder = LayerStatsRecorder(model, keys_of, optimizer, layer_stats_every, steps)
+    n = len(nets)
+    rows: list[tuple] = []
     val: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    progress = Progress(labels, epochs, steps) if verbose else None
+    names = [f"{label}/{s}" if len(run_seeds) > 1 else label for label, _, s in nets]
+    progress = Progress(names, epochs, steps) if verbose else None
     keys = [f"batch_loss_{k}" for k in range(n)]
-    order = np.random.default_rng([int(seed), 0xDA7A])
-    # Our own loop over train_on_batch: the data order is ours (seeded), batches are cut
-    # as fit cuts them (the last one smaller), and no per-epoch data pipeline is built.
+    orders = [np.random.default_rng([s, 0xDA7A]) for s in run_seeds]
+    where = [run_seeds.index(s) for _, _, s in nets]  # each network's input
+    # Our own loop over train_on_batch: the data order is ours (seeded, one per seed),
+    # batches are cut as fit cuts them (the last one smaller), no per-epoch data pipeline.
     for epoch in range(epochs):
-        perm = order.permutation(len(x))
+        perms = [order.permutation(len(x)) for order in orders]
         for step in range(steps):
-            idx = perm[step * batch_size:(step + 1) * batch_size]
+            idx = [perm[step * batch_size:(step + 1) * batch_size] for perm in perms]
+            xb = [x[i] for i in idx] if by_seed else x[idx[0]]
+            yb = np.stack([y[idx[w]] for w in where], axis=1) if by_seed else y[idx[0]]
             record = recorder is not None and recorder.records(epoch * steps + step)
             if record:
-                recorder.before(x[idx], epoch * steps + step)
-            logs = model.train_on_batch(x[idx], y[idx], return_dict=True)
+                recorder.before(xb, epoch * steps + step)
+            logs = model.train_on_batch(xb, yb, return_dict=True)
             if record:
                 recorder.after()
             losses = [float(logs[key]) for key in keys]
-            rows.extend((labels[k], epoch + 1, step + 1, losses[k]) for k in range(n))
+            rows.extend((*nets[k][::2], epoch + 1, step + 1, losses[k]) for k in range(n))
             if progress is not None:
                 progress.batch(epoch, step + 1, losses)
         logits = np.concatenate([
-            np.asarray(model.predict_on_batch(x_val[i:i + validation_batch_size]))
+            np.asarray(model.predict_on_batch(
+                [x_val[i:i + validation_batch_size]] * len(run_seeds) if by_seed
+                else x_val[i:i + validation_batch_size]))
             for i in range(0, len(x_val), validation_batch_size)
         ])
         val[epoch + 1] = validation_scores(logits, y_val)
         if progress is not None:
             progress.epoch_end(epoch, *val[epoch + 1])
 
-    df = pd.DataFrame(rows, columns=["init", "epoch", "step", "loss"])
+    df = pd.DataFrame(rows, columns=["init", "seed", "epoch", "step", "loss"])
     df["init"] = pd.Categorical(df["init"], categories=labels)
-    df = df.sort_values(["init", "epoch", "step"], kind="stable").reset_index(drop=True)
+    df = df.sort_values(["init", "seed", "epoch", "step"], kind="stable").reset_index(drop=True)
     df["init"] = df["init"].astype(str)
-    index = {label: k for k, label in enumerate(labels)}
-    df["val_loss"] = [float(val[e][0][index[i]]) for i, e in zip(df["init"], df["epoch"])]
-    df["val_accuracy"] = [float(val[e][1][index[i]]) for i, e in zip(df["init"], df["epoch"])]
+    index = {(label, s): k for k, (label, _, s) in enumerate(nets)}
+    net = [index[key] for key in zip(df["init"], df["seed"])]
+    df["val_loss"] = [float(val[e][0][k]) for k, e in zip(net, df["epoch"])]
+    df["val_accuracy"] = [float(val[e][1][k]) for k, e in zip(net, df["epoch"])]
+    if not by_seed:
+        df = df.drop(columns="seed")
     df.attrs.update(
         source=getattr(data, "source", ""), n_train=len(x), n_validation=len(x_val),
-        batch_size=batch_size, epochs=epochs, seed=int(seed), precision=precision,
+        batch_size=batch_size, epochs=epochs, seed=int(run_seeds[0]), precision=precision,
     )
+    if by_seed:
+        df.attrs["seeds"] = run_seeds
     if recorder is not None:
         return df, recorder.result()
     return df
 
 
 def epoch_table(df: Any) -> Any:
-    """One row per network and epoch: ``init, epoch, loss`` (mean of the epoch's batch
-    losses), ``val_loss, val_accuracy``; networks in the table's order."""
+    """One row per network and epoch: ``init, [seed,] epoch, loss`` (mean of the epoch's
+    batch losses), ``val_loss, val_accuracy``; networks in the table's order."""
     order = list(dict.fromkeys(df["init"]))
-    out = df.groupby(["init", "epoch"], sort=False).agg(
+    keys = ["init", "seed"] if "seed" in df.columns else ["init"]
+    out = df.groupby([*keys, "epoch"], sort=False).agg(
         loss=("loss", "mean"), val_loss=("val_loss", "last"), val_accuracy=("val_accuracy", "last")
     ).reset_index()
     out["_k"] = out["init"].map({label: k for k, label in enumerate(order)})
-    return out.sort_values(["_k", "epoch"]).drop(columns="_k").reset_index(drop=True)
+    return out.sort_values(["_k", *keys[1:], "epoch"], kind="stable").drop(columns="_k") \
+        .reset_index(drop=True)
 
 
 def final_accuracy(df: Any) -> dict[str, float]:
-    """Validation accuracy after the last epoch, per network (in the table's order)."""
+    """Validation accuracy after the last epoch, per initializer (in the table's order);
+    with a ``seed`` column, the mean over seeds (see :func:`final_accuracy_spread`)."""
+    spread = final_accuracy_spread(df)
+    return {label: float(spread.loc[label, "mean"]) for label in spread.index}
+
+
+def final_accuracy_spread(df: Any) -> Any:
+    """Per initializer the final validation accuracy over seeds: a DataFrame indexed by
+    ``init`` (table order) with ``mean``, ``sd`` (sample sd, ``ddof=1``; NaN for one
+    seed), ``min``, ``max`` and ``n`` (seeds)."""
     table = epoch_table(df)
-    last = table.groupby("init", sort=False).last()
-    return {label: float(last.loc[label, "val_accuracy"]) for label in dict.fromkeys(df["init"])}
+    last = table[table["epoch"] == table.groupby([c for c in ("init", "seed") if c in table],
+                                                 sort=False)["epoch"].transform("max")]
+    out = last.groupby("init", sort=False)["val_accuracy"].agg(["mean", "std", "min", "max",
+                                                                "count"])
+    return out.rename(columns={"std": "sd", "count": "n"})

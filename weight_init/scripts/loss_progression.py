@@ -18,6 +18,9 @@ Examples:
   python plot_loss_progression.py --epochs 3 --n-train 2000 --csv losses.csv
   python plot_loss_progression.py --from-csv losses.csv --output losses.pdf
   python plot_loss_progression.py --inits he_normal glorot_uniform normal:0.05
+  python plot_loss_progression.py --n-seeds 5 --csv losses.csv
+    (15 networks, 3 initializers x seeds 0-4, trained together; median and range over
+    seeds drawn, final accuracy as mean +- sd; a seed column in the CSV)
   python plot_loss_progression.py --layer-stats layers.csv --output losses.png
     (also records per-layer statistics every 10 steps, writes them to layers.csv and
     draws them, saved beside the loss figure as losses-layer-stats.png)
@@ -33,14 +36,15 @@ from pathlib import Path
 from weight_init.cli import (
     UserError,
     add_figure_args,
+    add_seed_args,
     atomic_write_csv,
     check_output_path,
     check_writable,
     finish_figure,
     make_parser,
-    nonnegative_int,
     positive_int,
     run,
+    seeds_from_args,
 )
 from weight_init.data import DATASETS
 from weight_init.training import (
@@ -56,7 +60,8 @@ FIGURE_NAME = "training-losses.png"
 STATS_FIGURE_NAME = "training-layer-stats.png"
 _TRAINING_FLAGS = {
     "epochs": ARTICLE_EPOCHS, "n_train": ARTICLE_N_TRAIN, "batch_size": ARTICLE_BATCH_SIZE,
-    "inits": list(DEFAULT_INITS), "seed": 0, "dataset": "auto", "precision": "auto",
+    "inits": list(DEFAULT_INITS), "seed": 0, "seeds": None, "n_seeds": None, "dataset": "auto",
+    "precision": "auto",
 }
 
 
@@ -79,9 +84,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="training batch size")
     parser.add_argument("--inits", type=init_spec, nargs="+", metavar="NAME",
                         default=list(DEFAULT_INITS), help="initializers, one network and panel each")
-    parser.add_argument("--seed", type=nonnegative_int, default=0,
-                        help="seed of weights, dropout and data order; the same seed gives "
-                        "the same numbers")
+    add_seed_args(parser, "seed of weights, dropout and data order; the same seed gives "
+                  "the same numbers")
     parser.add_argument(
         "--dataset", default="auto", metavar="NAME|PATH",
         help=f"{', '.join(DATASETS)}, or a path to an mnist.npz in Keras' format. auto: "
@@ -151,8 +155,15 @@ def print_accuracies(df, where: str) -> None:
         return
     epochs = int(df["epoch"].max())
     print(f"Final validation accuracy after {epochs} epoch{'s' * (epochs != 1)} ({where}):")
-    for label, acc in final_accuracy(df).items():
-        print(f"  {label:28s} {acc:.4f}")
+    if "seed" in df.columns and df["seed"].nunique() > 1:
+        from weight_init.training import final_accuracy_spread
+
+        for label, row in final_accuracy_spread(df).iterrows():
+            print(f"  {label:28s} {row['mean']:.4f} +- {row['sd']:.4f} (mean +- sd over "
+                  f"{int(row['n'])} seeds; range {row['min']:.4f} to {row['max']:.4f})")
+    else:
+        for label, acc in final_accuracy(df).items():
+            print(f"  {label:28s} {acc:.4f}")
     sys.stdout.flush()
 
 
@@ -164,6 +175,7 @@ def main() -> None:
         raise UserError(f"--inits: the same initializer is given twice: {', '.join(labels)}")
     check_writable(args.csv, "--csv", "losses.csv")
     check_writable(args.layer_stats, "--layer-stats", "layers.csv")
+    seeds = seeds_from_args(args)
 
     if args.from_csv is not None:
         changed = [f"--{k.replace('_', '-')}" for k, v in _TRAINING_FLAGS.items() if getattr(args, k) != v]
@@ -184,16 +196,19 @@ def main() -> None:
         start = time.perf_counter()
         result = train_loss_progression(
             args.inits, data=data, n_train=args.n_train, epochs=args.epochs,
-            batch_size=args.batch_size, seed=args.seed, precision=args.precision,
+            batch_size=args.batch_size, seed=seeds[0], precision=args.precision,
+            seeds=seeds if len(seeds) > 1 else None,
             layer_stats_every=args.stats_every if args.layer_stats is not None else None,
         )
         df, stats = result if args.layer_stats is not None else (result, None)
         print(f"trained in {time.perf_counter() - start:.0f} s", file=sys.stderr)
         print_accuracies(df, f"{df.attrs['n_validation']} validation images of {data.name}, "
-                             f"{df.attrs['n_train']} training images, seed {args.seed}, "
+                             f"{df.attrs['n_train']} training images, "
+                             f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}, "
                              f"{df.attrs['precision']}")
     if args.csv is not None:
-        saved = atomic_write_csv(df[[c for c in COLUMNS if c in df.columns]], args.csv)
+        columns = [COLUMNS[0], "seed", *COLUMNS[1:]]
+        saved = atomic_write_csv(df[[c for c in columns if c in df.columns]], args.csv)
         print(f"saved the per-batch losses to {saved}", file=sys.stderr)
     if stats is not None:
         saved = atomic_write_csv(stats.table, args.layer_stats)
