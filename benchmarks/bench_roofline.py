@@ -101,12 +101,12 @@ def step_split(keras, x, y, x_val, precision: str, labels, fns, steps: int,
                batch_size: int) -> dict[str, float]:
     """Seconds per training step of each variant, and of one validation pass."""
     from weight_init.cnn import build_cnns
-    from weight_init.training import _batch_loss_metrics, _summed_loss
+    from weight_init.fused_training import batch_loss_metrics, summed_loss
 
     def model_with(optimizer):
         model = build_cnns(fns, labels, seed=0, precision=precision)
-        model.compile(optimizer=optimizer, loss=_summed_loss(keras),
-                      metrics=_batch_loss_metrics(keras, len(labels)))
+        model.compile(optimizer=optimizer, loss=summed_loss(keras),
+                      metrics=batch_loss_metrics(keras, len(labels)))
         return model
 
     n_batches = len(x) // batch_size
@@ -157,15 +157,14 @@ def main() -> int:
     first = {}
 
     def progress_probe():
-        import weight_init.training as training
+        import weight_init.fused_training as fused
 
-        original = training._Progress.batch
+        original = fused.Progress.batch
 
         def batch(self, epoch, step, losses):
             first.setdefault("t", time.perf_counter() - START)
             return original(self, epoch, step, losses)
-        training._Progress.batch = batch
-        return training
+        fused.Progress.batch = batch
 
     results = {"backend": backend, "data": data.name, "n_train": len(x), "n_validation": len(x_val),
                "epochs": args.epochs, "networks": n_net, "start_up": {"import_keras_s": t_import,

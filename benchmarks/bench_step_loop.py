@@ -43,8 +43,8 @@ def main() -> int:
     keras = import_keras()
     from weight_init.cnn import build_cnns
     from weight_init.data import load_mnist
-    from weight_init.training import (DEFAULT_INITS, _batch_loss_metrics, _summed_loss, prepare_data,
-                                      resolve_init)
+    from weight_init.fused_training import batch_loss_metrics, summed_loss
+    from weight_init.training import DEFAULT_INITS, prepare_data, resolve_init
 
     data = load_mnist(args.dataset)
     x, y, _, _ = prepare_data(data, args.n_train)
@@ -56,8 +56,8 @@ def main() -> int:
 
     def model():
         m = build_cnns(fns, labels, seed=0, precision="float32")
-        m.compile(optimizer=keras.optimizers.RMSprop(), loss=_summed_loss(keras),
-                  metrics=_batch_loss_metrics(keras, len(labels)))
+        m.compile(optimizer=keras.optimizers.RMSprop(), loss=summed_loss(keras),
+                  metrics=batch_loss_metrics(keras, len(labels)))
         return m
 
     def loop_train_on_batch(m, marks):

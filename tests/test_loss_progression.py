@@ -352,6 +352,12 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
     (["--from-csv", "{tmp}/columns.csv"], "missing the column(s) epoch, step, loss"),
     (["--from-csv", "{tmp}/binary.csv"], "cannot read it"),
     (["--from-csv", "{tmp}/columns.csv", "--epochs", "3"], "cannot be used with it"),
+    (["--stats-every", "0"], "--stats-every"),
+    (["--seeds", "0", "1", "--n-seeds", "2"], "cannot be used together"),
+    (["--seeds", "1", "1"], "given twice"),
+    (["--from-csv", "{tmp}/columns.csv", "--n-seeds", "2"], "--n-seeds cannot be used"),
+    (["--layer-stats", "."], "folder"),
+    (["--from-csv", "{tmp}/columns.csv", "--layer-stats", "l.csv"], "--layer-stats cannot be used"),
 ])
 def test_script_bad_flags_exit_nonzero_with_one_clear_line(tmp_path, args, words):
     (tmp_path / "columns.csv").write_text("init,value\nzeros,1\n")
@@ -366,8 +372,112 @@ def test_script_help_shows_every_flag_and_default(tmp_path):
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
     for flag in ("--epochs", "--n-train", "--batch-size", "--inits", "--seed", "--dataset",
-                 "--precision", "--yscale", "--csv", "--from-csv", "--output", "--no-show"):
+                 "--precision", "--yscale", "--csv", "--from-csv", "--output", "--no-show",
+                 "--layer-stats", "--stats-every", "--seeds", "--n-seeds"):
         assert flag in text
-    for default in ("default: 12", "default: 10000", "default: 128", "default: auto",
+    for default in ("default: 12", "default: 10000", "default: 128", "default: auto", "default: 10",
                     "default: ['zeros', 'normal:0.4', 'he_normal_untruncated']"):
         assert default in text
+
+
+# ----------------------------------------------------------------------------- seeds
+
+
+@pytest.fixture(scope="module")
+def seeded(sample):
+    """zeros and He, seeds 0 and 1, trained together: 4 networks, 2 steps, float32."""
+    from weight_init.training import train_loss_progression
+
+    return train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
+                                  seeds=[0, 1], precision="float32", verbose=False)
+
+
+def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample):
+    from weight_init.training import train_loss_progression
+
+    df = seeded
+    assert list(df.columns) == ["init", "seed", *COLUMNS[1:]]
+    assert list(zip(df["init"], df["seed"], df["step"])) == [
+        (label, s, step) for label in ("zeros", HE) for s in (0, 1) for step in (1, 2)]
+    assert df.attrs["seeds"] == [0, 1]
+    alone = train_loss_progression([HE], data=sample, n_train=256, epochs=1, seed=1,
+                                   precision="float32", verbose=False)
+    mine = df[(df["init"] == HE) & (df["seed"] == 1)]
+    # float32: the very numbers of the single-seed run, whatever trains beside it.
+    np.testing.assert_array_equal(mine["loss"].to_numpy(), alone["loss"].to_numpy())
+    np.testing.assert_array_equal(mine["val_accuracy"].to_numpy(), alone["val_accuracy"].to_numpy())
+    # Different seeds, different draws and data orders.
+    other = df[(df["init"] == HE) & (df["seed"] == 0)]
+    assert not np.allclose(other["loss"].to_numpy(), mine["loss"].to_numpy())
+
+
+def test_same_seeds_give_byte_identical_csvs(seeded, sample, tmp_path):
+    from weight_init.cli import atomic_write_csv
+    from weight_init.training import train_loss_progression
+
+    again = train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
+                                   seeds=[0, 1], precision="float32", verbose=False)
+    a, b = atomic_write_csv(seeded, tmp_path / "a.csv"), atomic_write_csv(again, tmp_path / "b.csv")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_accuracy_spread_over_seeds_is_pandas_mean_and_sd():
+    import pandas as pd
+
+    from weight_init.training import final_accuracy, final_accuracy_spread
+
+    rng = np.random.default_rng(0)
+    rows = [(label, s, e, step, 1.0, 1.0, float(rng.uniform()))
+            for label in ("b", "a") for s in (3, 5, 9) for e in (1, 2) for step in (1, 2)]
+    df = pd.DataFrame(rows, columns=["init", "seed", *COLUMNS[1:]])
+    df["val_accuracy"] = df.groupby(["init", "seed", "epoch"])["val_accuracy"].transform("first")
+    spread = final_accuracy_spread(df)
+    last = df[df["epoch"] == 2].groupby(["init", "seed"])["val_accuracy"].first()
+    assert list(spread.index) == ["b", "a"]  # table order
+    for label in ("a", "b"):
+        values = last[label].to_numpy()
+        assert spread.loc[label, "mean"] == pytest.approx(values.mean(), abs=1e-12)
+        assert spread.loc[label, "sd"] == pytest.approx(values.std(ddof=1), abs=1e-12)
+        assert (spread.loc[label, "min"], spread.loc[label, "max"]) == (values.min(), values.max())
+        assert spread.loc[label, "n"] == 3
+        assert final_accuracy(df)[label] == pytest.approx(values.mean(), abs=1e-12)
+
+
+def test_figure_with_seeds_draws_the_median_and_the_seed_range():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from weight_init.loss_plots import plot_loss_progression
+
+    rng = np.random.default_rng(1)
+    rows = [("zeros", s, 1, step, float(rng.uniform(1, 3)), 2.3, 0.1)
+            for s in (0, 1, 2) for step in range(1, 5)]
+    df = pd.DataFrame(rows, columns=["init", "seed", *COLUMNS[1:]])
+    fig = plot_loss_progression(df, per_epoch=2)  # bins of 2 batches
+    ax = fig.axes[0]
+    binned = df.assign(bin=(df["step"] - 1) // 2).groupby(["bin", "seed"])["loss"].mean()
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(),
+                               binned.groupby(level="bin").median().to_numpy())
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0.375, 0.875])
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(binned.min()) and band.max() == pytest.approx(binned.max())
+    assert "median of 3 seeds" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+
+
+def test_script_with_two_seeds_reports_mean_and_sd_and_writes_a_seed_column(tmp_path):
+    import pandas as pd
+
+    csv = tmp_path / "losses.csv"
+    proc = run_script("--dataset", "mnist-sample", "--n-train", "256", "--epochs", "1",
+                      "--inits", "zeros", HE, "--n-seeds", "2", "--csv", str(csv), "--no-show",
+                      "--output", str(tmp_path / "l.png"), tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(csv)
+    assert list(table.columns) == ["init", "seed", *COLUMNS[1:]]
+    assert sorted(set(table["seed"])) == [0, 1] and len(table) == 2 * 2 * 2
+    assert "seeds 0, 1" in proc.stdout and "mean +- sd over 2 seeds" in proc.stdout
+    proc2 = run_script("--from-csv", str(csv), "--output", str(tmp_path / "r.png"),
+                       tmp_path=tmp_path)
+    assert proc2.returncode == 0, proc2.stderr
+    assert "mean +- sd over 2 seeds" in proc2.stdout

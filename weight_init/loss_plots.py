@@ -7,6 +7,10 @@ losses as the line and the range of its batch losses (lowest to highest) as the 
 the batch-to-batch spread (the article used seaborn's ``tsplot``, removed since; this is
 ``seaborn.lineplot(..., errorbar=("pi", 100))``).
 
+With several seeds (a ``seed`` column with more than one value) each panel shows instead,
+per bin, the median over seeds of the seeds' binned mean losses, with a band from the
+lowest to the highest seed: the spread that is the draw's, not the initializer's.
+
 The y-axis is logarithmic by default: computed from the logits, without probability
 clipping, the losses span four orders of magnitude (N(0, 0.4^2) weights start near 500,
 He weights end near 0.03), and the zero-weight network's flat ``ln 10`` stays readable.
@@ -111,10 +115,23 @@ def plot_loss_progression(
     n = len(labels)
     fig, axes = plt.subplots(1, n, figsize=figsize or (5.5 * n, 4.5), squeeze=False)
     palette = sns.color_palette("deep", n)
+    seeded = "seed" in data.columns and data["seed"].nunique() > 1
     for k, (ax, label, title) in enumerate(zip(axes[0], labels, titles)):
         part = data[data["init"] == label]
-        sns.lineplot(data=part, x="epoch_float", y="loss", errorbar=("pi", 100), ax=ax,
-                     color=palette[k], linewidth=1.5)
+        if seeded:
+            # Per seed the binned mean; across seeds the median and the lowest to highest.
+            per_seed = part.groupby(["epoch", "bin", "seed"], sort=True).agg(
+                x=("epoch_float", "first"), loss=("loss", "mean"))
+            across = per_seed.groupby(level=["epoch", "bin"], sort=True).agg(
+                x=("x", "median"), median=("loss", "median"), low=("loss", "min"),
+                high=("loss", "max"))
+            ax.plot(across["x"], across["median"], color=palette[k], linewidth=1.5,
+                    label=f"median of {part['seed'].nunique()} seeds")
+            ax.fill_between(across["x"], across["low"], across["high"], color=palette[k],
+                            alpha=0.25, linewidth=0, label="lowest to highest seed")
+        else:
+            sns.lineplot(data=part, x="epoch_float", y="loss", errorbar=("pi", 100), ax=ax,
+                         color=palette[k], linewidth=1.5)
         ax.set_title(title, fontsize=11)
         ax.set_xlabel("Epoch")
         ax.set_ylabel("Training loss" if k == 0 else "")

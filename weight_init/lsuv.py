@@ -165,13 +165,14 @@ def lsuv(
     return model, pd.DataFrame(rows, columns=list(LOG_COLUMNS))
 
 
-def apply_lsuv_to_branch(model: Any, x: Any, prefix: str, **kwargs: Any) -> Any:
+def apply_lsuv_to_branch(model: Any, x: Any, prefix: str, input: Any = None, **kwargs: Any) -> Any:
     """LSUV on the layers whose names start with ``prefix`` (one network of a fused
     model such as :func:`weight_init.cnn.build_cnns`' ``net<k>_``), the others untouched.
 
     Same arguments as :func:`lsuv`; returns its log. The other networks' layers keep
     their weights because only the chosen layers' kernels are drawn and rescaled: a
-    temporary model from ``model``'s input to the branch's last kernel layer is LSUV'd.
+    temporary model from ``model``'s input (or ``input``, the branch's own symbolic input
+    in a model of several inputs) to the branch's last kernel layer is LSUV'd.
     """
     from .cli import import_keras
 
@@ -179,21 +180,24 @@ def apply_lsuv_to_branch(model: Any, x: Any, prefix: str, **kwargs: Any) -> Any:
     chosen = [layer for layer in kernel_layers(model) if layer.name.startswith(prefix)]
     if not chosen:
         raise ValueError(f"no layer with a kernel has a name starting with {prefix!r}")
-    branch = keras.Model(model_input(model), chosen[-1].output, name=f"{prefix}branch")
+    source = model_input(model) if input is None else input
+    branch = keras.Model(source, chosen[-1].output, name=f"{prefix}branch")
     return lsuv(branch, x, **kwargs)[1]
 
 
-def lsuv_branches(model: Any, inits: Any, x: Any, seeds: Any) -> dict:
+def lsuv_branches(model: Any, inits: Any, x: Any, seeds: Any, inputs: Any = None) -> dict:
     """LSUV for every network ``k`` of a fused model whose initializer is :data:`LSUV_INIT`.
 
     ``inits`` and ``seeds`` give one initializer and one seed per network (``net<k>_``
     layers, :func:`weight_init.cnn.build_cnns`); LSUV runs on :data:`LSUV_BATCH` images of
     ``x`` drawn at random (seeded by the network's seed), not the first ones: a data set
-    in some order (MNIST's test set) gives a biased variance. Returns ``{k: log}``.
+    in some order (MNIST's test set) gives a biased variance. ``inputs``, for a model of
+    several inputs, gives each network's own symbolic input. Returns ``{k: log}``.
     """
     logs = {}
     for k, (fn, seed) in enumerate(zip(inits, seeds)):
         if fn is LSUV_INIT:
             pick = np.random.default_rng(seed).permutation(len(x))[:LSUV_BATCH]
-            logs[k] = apply_lsuv_to_branch(model, x[np.sort(pick)], f"net{k}_", seed=seed)
+            source = None if inputs is None else inputs[k]
+            logs[k] = apply_lsuv_to_branch(model, x[np.sort(pick)], f"net{k}_", source, seed=seed)
     return logs

@@ -42,13 +42,13 @@ from __future__ import annotations
 import math
 import re
 import sys
-import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import initializers as inits_module
 from .initializers import Constant, InitLike, Initializer, RandomNormal, VarianceScaling
+from .training_tables import epoch_table, final_accuracy, final_accuracy_spread
 from .validation import check_positive_int
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "validation_scores",
     "train_loss_progression",
     "final_accuracy",
+    "final_accuracy_spread",
     "epoch_table",
 ]
 
@@ -188,31 +189,6 @@ def prepare_data(
     return x, y, x_val, y_val
 
 
-def _batch_loss_metrics(keras: Any, n: int) -> list:
-    """Per network ``k`` a metric ``batch_loss_k``: the mean loss of the latest batch
-    (Keras' own loss log is a running mean), computed in the training step itself."""
-    from .cnn import cross_entropy
-
-    ops = keras.ops
-
-    class BatchLoss(keras.metrics.Metric):
-        def __init__(self, k: int) -> None:
-            super().__init__(name=f"batch_loss_{k}")
-            self.k = k
-            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
-
-        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-            self.value.assign(ops.mean(cross_entropy(y_true, y_pred[:, self.k, :])))
-
-        def result(self) -> Any:
-            return ops.convert_to_tensor(self.value)
-
-        def reset_state(self) -> None:
-            self.value.assign(0.0)
-
-    return [BatchLoss(k) for k in range(n)]
-
-
 def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy and accuracy per network from stacked logits.
 
@@ -230,57 +206,6 @@ def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
     return loss, accuracy
 
 
-def _summed_loss(keras: Any) -> Any:
-    from .cnn import cross_entropy
-
-    ops = keras.ops
-
-    class SummedCrossEntropy(keras.losses.Loss):
-        """``sum_k CE(y, z_k)`` per example; Keras averages it over the batch."""
-
-        def call(self, y_true: Any, y_pred: Any) -> Any:
-            return ops.sum(cross_entropy(ops.expand_dims(y_true, 1), y_pred), axis=-1)
-
-    return SummedCrossEntropy(name="summed_cross_entropy")
-
-
-class _Progress:
-    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
-
-    def __init__(self, labels: Sequence[str], epochs: int, steps: int, stream: Any = None) -> None:
-        self.labels, self.epochs, self.steps = list(labels), epochs, steps
-        self.stream = stream or sys.stderr
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.start = time.perf_counter()
-        self.last = 0.0
-
-    def _losses(self, values: Sequence[float]) -> str:
-        return "  ".join(f"{label} {v:.4g}" for label, v in zip(self.labels, values))
-
-    def batch(self, epoch: int, step: int, losses: Sequence[float]) -> None:
-        now = time.perf_counter()
-        if not self.tty or (now - self.last < 0.1 and step < self.steps):
-            return
-        self.last = now
-        done = (epoch * self.steps + step) / (self.epochs * self.steps)
-        width = 24
-        fill = int(round(width * done))
-        elapsed = now - self.start
-        eta = elapsed / done - elapsed if done > 0 else float("nan")
-        line = (f"\repoch {epoch + 1}/{self.epochs} [{'=' * fill}{' ' * (width - fill)}] "
-                f"{step}/{self.steps}  {elapsed:.0f}s, ~{eta:.0f}s left  batch loss: "
-                f"{self._losses(losses)}")
-        self.stream.write(line[:160] + "\x1b[K")
-        self.stream.flush()
-
-    def epoch_end(self, epoch: int, val_loss: Sequence[float], val_acc: Sequence[float]) -> None:
-        elapsed = time.perf_counter() - self.start
-        accs = "  ".join(f"{label} {a:.4f}" for label, a in zip(self.labels, val_acc))
-        line = f"epoch {epoch + 1}/{self.epochs} done ({elapsed:.0f}s)  validation accuracy: {accs}"
-        self.stream.write(f"\r{line}\x1b[K\n" if self.tty else f"{line}\n")
-        self.stream.flush()
-
-
 def train_loss_progression(
     inits: Sequence[InitLike] = DEFAULT_INITS,
     *,
@@ -293,6 +218,8 @@ def train_loss_progression(
     validation_batch_size: int = 1000,
     precision: str = "auto",
     verbose: bool = True,
+    layer_stats_every: int | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> Any:
     """Train the CNN once per initializer, all together, recording every batch's loss.
 
@@ -318,6 +245,15 @@ def train_loss_progression(
         optimizer, logits and losses are float32 either way.
     verbose : bool
         Progress bar and notes on stderr.
+    layer_stats_every : int, optional
+        Also record per-layer statistics of every network every ``K`` training steps
+        and before the first update (:mod:`weight_init.training_stats`); the training
+        and its numbers are the same with or without.
+    seeds : sequence of int, optional
+        Train every initializer once per seed (instead of ``seed``), all ``inits x seeds``
+        networks together; each seed has its own data order, and a network's numbers
+        depend only on its seed and label (the same as a run with ``seed=s``). The table
+        then has a ``seed`` column after ``init`` (also with a list of one seed).
 
     Returns
     -------
@@ -327,17 +263,31 @@ def train_loss_progression(
         batch's mean cross-entropy), and the epoch's ``val_loss`` and ``val_accuracy``
         on the test images (repeated on the epoch's rows). ``attrs`` holds ``source``,
         ``n_train``, ``n_validation``, ``batch_size``, ``epochs``, ``seed`` and
-        ``precision``.
+        ``precision`` (and ``seeds`` with ``seeds``).
+    (pandas.DataFrame, weight_init.training_stats.LayerStats)
+        With ``layer_stats_every``: the table above and the layer statistics, e.g.
+
+        >>> df, stats = train_loss_progression(epochs=1, layer_stats_every=10)  # doctest: +SKIP
+        >>> stats.table.groupby(["init", "layer"])["act_std"].first()          # doctest: +SKIP
     """
     import pandas as pd
 
     from .cli import import_keras
     from .cnn import build_cnns, network_seeds
+    from .fused_training import Progress, batch_loss_metrics, build_seeded_cnns, summed_loss
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     network_seeds(seed, "")  # validates seed
+    by_seed = seeds is not None
+    run_seeds = [int(seed)] if seeds is None else list(seeds)
+    for s in run_seeds:
+        network_seeds(s, "")
+    if not run_seeds or len(set(run_seeds)) != len(run_seeds):
+        raise ValueError(f"seeds must be distinct and at least one; got {seeds!r}")
+    if layer_stats_every is not None:
+        layer_stats_every = check_positive_int(layer_stats_every, "layer_stats_every")
     resolved = [resolve_init(spec) for spec in inits]
     if not resolved:
         raise ValueError("inits is empty; give at least one initializer")
@@ -352,73 +302,83 @@ def train_loss_progression(
     steps = math.ceil(len(x) / batch_size)
     keras = import_keras()
     precision = resolve_precision(precision)
+    nets = [(label, fn, s) for label, fn in resolved for s in run_seeds]  # init-major
     if verbose:
-        print(f"training {len(labels)} networks together on {len(x)} images, validating on "
+        print(f"training {len(nets)} networks together on {len(x)} images, validating on "
               f"{len(x_val)} ({getattr(data, 'name', 'data')}): {epochs} epochs of {steps} "
               f"batches of {batch_size}, {precision} on {keras.backend.backend()}",
               file=sys.stderr)
 
-    model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
+    if not by_seed:  # one seed: the model as it always was
+        model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
+    else:
+        model = build_seeded_cnns(keras, nets, run_seeds, precision)
     from .lsuv import lsuv_branches  # 'lsuv': LSUV on the training images, per network
 
-    lsuv_branches(model, [fn for _, fn in resolved], x, [network_seeds(seed, lb)[0] for lb in labels])
-    model.compile(
-        optimizer=keras.optimizers.RMSprop(),
-        loss=_summed_loss(keras),
-        metrics=_batch_loss_metrics(keras, len(labels)),
-    )
-    n = len(labels)
-    rows: list[tuple[str, int, int, float]] = []
+    lsuv_branches(model, [fn for _, fn, _ in nets], x,
+                  [network_seeds(s, label)[0] for label, _, s in nets],
+                  inputs=[model.inputs[run_seeds.index(s)] for _, _, s in nets] if by_seed else None)
+    optimizer = keras.optimizers.RMSprop()
+    model.compile(optimizer=optimizer, loss=summed_loss(keras),
+                  metrics=batch_loss_metrics(keras, len(nets)))
+    keys_of = [(label, s) if by_seed else label for label, _, s in nets]
+    recorder = None
+    if layer_stats_every is not None:
+        from .training_stats import LayerStatsRecorder
+
+        recorder = LayerStatsRecorder(model, keys_of, optimizer, layer_stats_every, steps)
+    n = len(nets)
+    rows: list[tuple] = []
     val: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    progress = _Progress(labels, epochs, steps) if verbose else None
+    names = [f"{label}/{s}" if len(run_seeds) > 1 else label for label, _, s in nets]
+    progress = Progress(names, epochs, steps) if verbose else None
     keys = [f"batch_loss_{k}" for k in range(n)]
-    order = np.random.default_rng([int(seed), 0xDA7A])
-    # Our own loop over train_on_batch: the data order is ours (seeded), batches are cut
-    # as fit cuts them (the last one smaller), and no per-epoch data pipeline is built.
+    orders = [np.random.default_rng([s, 0xDA7A]) for s in run_seeds]
+    where = [run_seeds.index(s) for _, _, s in nets]  # each network's input
+    # Our own loop over train_on_batch: the data order is ours (seeded, one per seed),
+    # batches are cut as fit cuts them (the last one smaller), no per-epoch data pipeline.
     for epoch in range(epochs):
-        perm = order.permutation(len(x))
+        perms = [order.permutation(len(x)) for order in orders]
         for step in range(steps):
-            idx = perm[step * batch_size:(step + 1) * batch_size]
-            logs = model.train_on_batch(x[idx], y[idx], return_dict=True)
+            idx = [perm[step * batch_size:(step + 1) * batch_size] for perm in perms]
+            xb = [x[i] for i in idx] if by_seed else x[idx[0]]
+            yb = np.stack([y[idx[w]] for w in where], axis=1) if by_seed else y[idx[0]]
+            record = recorder is not None and recorder.records(epoch * steps + step)
+            if record:
+                recorder.before(xb, epoch * steps + step)
+            logs = model.train_on_batch(xb, yb, return_dict=True)
+            if record:
+                recorder.after()
             losses = [float(logs[key]) for key in keys]
-            rows.extend((labels[k], epoch + 1, step + 1, losses[k]) for k in range(n))
+            rows.extend((*nets[k][::2], epoch + 1, step + 1, losses[k]) for k in range(n))
             if progress is not None:
                 progress.batch(epoch, step + 1, losses)
         logits = np.concatenate([
-            np.asarray(model.predict_on_batch(x_val[i:i + validation_batch_size]))
+            np.asarray(model.predict_on_batch(
+                [x_val[i:i + validation_batch_size]] * len(run_seeds) if by_seed
+                else x_val[i:i + validation_batch_size]))
             for i in range(0, len(x_val), validation_batch_size)
         ])
         val[epoch + 1] = validation_scores(logits, y_val)
         if progress is not None:
             progress.epoch_end(epoch, *val[epoch + 1])
 
-    df = pd.DataFrame(rows, columns=["init", "epoch", "step", "loss"])
+    df = pd.DataFrame(rows, columns=["init", "seed", "epoch", "step", "loss"])
     df["init"] = pd.Categorical(df["init"], categories=labels)
-    df = df.sort_values(["init", "epoch", "step"], kind="stable").reset_index(drop=True)
+    df = df.sort_values(["init", "seed", "epoch", "step"], kind="stable").reset_index(drop=True)
     df["init"] = df["init"].astype(str)
-    index = {label: k for k, label in enumerate(labels)}
-    df["val_loss"] = [float(val[e][0][index[i]]) for i, e in zip(df["init"], df["epoch"])]
-    df["val_accuracy"] = [float(val[e][1][index[i]]) for i, e in zip(df["init"], df["epoch"])]
+    index = {(label, s): k for k, (label, _, s) in enumerate(nets)}
+    net = [index[key] for key in zip(df["init"], df["seed"])]
+    df["val_loss"] = [float(val[e][0][k]) for k, e in zip(net, df["epoch"])]
+    df["val_accuracy"] = [float(val[e][1][k]) for k, e in zip(net, df["epoch"])]
+    if not by_seed:
+        df = df.drop(columns="seed")
     df.attrs.update(
         source=getattr(data, "source", ""), n_train=len(x), n_validation=len(x_val),
-        batch_size=batch_size, epochs=epochs, seed=int(seed), precision=precision,
+        batch_size=batch_size, epochs=epochs, seed=int(run_seeds[0]), precision=precision,
     )
+    if by_seed:
+        df.attrs["seeds"] = run_seeds
+    if recorder is not None:
+        return df, recorder.result()
     return df
-
-
-def epoch_table(df: Any) -> Any:
-    """One row per network and epoch: ``init, epoch, loss`` (mean of the epoch's batch
-    losses), ``val_loss, val_accuracy``; networks in the table's order."""
-    order = list(dict.fromkeys(df["init"]))
-    out = df.groupby(["init", "epoch"], sort=False).agg(
-        loss=("loss", "mean"), val_loss=("val_loss", "last"), val_accuracy=("val_accuracy", "last")
-    ).reset_index()
-    out["_k"] = out["init"].map({label: k for k, label in enumerate(order)})
-    return out.sort_values(["_k", "epoch"]).drop(columns="_k").reset_index(drop=True)
-
-
-def final_accuracy(df: Any) -> dict[str, float]:
-    """Validation accuracy after the last epoch, per network (in the table's order)."""
-    table = epoch_table(df)
-    last = table.groupby("init", sort=False).last()
-    return {label: float(last.loc[label, "val_accuracy"]) for label in dict.fromkeys(df["init"])}

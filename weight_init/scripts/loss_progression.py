@@ -19,6 +19,12 @@ Examples:
   python plot_loss_progression.py --epochs 3 --n-train 2000 --csv losses.csv
   python plot_loss_progression.py --from-csv losses.csv --output losses.pdf
   python plot_loss_progression.py --inits he_normal glorot_uniform normal:0.05
+  python plot_loss_progression.py --n-seeds 5 --csv losses.csv
+    (15 networks, 3 initializers x seeds 0-4, trained together; median and range over
+    seeds drawn, final accuracy as mean +- sd; a seed column in the CSV)
+  python plot_loss_progression.py --layer-stats layers.csv --output losses.png
+    (also records per-layer statistics every 10 steps, writes them to layers.csv and
+    draws them, saved beside the loss figure as losses-layer-stats.png)
 """
 
 from __future__ import annotations
@@ -31,15 +37,16 @@ from pathlib import Path
 from weight_init.cli import (
     UserError,
     add_figure_args,
+    add_seed_args,
     atomic_write_csv,
     check_output_path,
     check_writable,
     finish_figure,
     init_spec,
     make_parser,
-    nonnegative_int,
     positive_int,
     run,
+    seeds_from_args,
 )
 from weight_init.data import DATASETS
 from weight_init.training import (
@@ -52,9 +59,11 @@ from weight_init.training import (
 )
 
 FIGURE_NAME = "training-losses.png"
+STATS_FIGURE_NAME = "training-layer-stats.png"
 _TRAINING_FLAGS = {
     "epochs": ARTICLE_EPOCHS, "n_train": ARTICLE_N_TRAIN, "batch_size": ARTICLE_BATCH_SIZE,
-    "inits": list(DEFAULT_INITS), "seed": 0, "dataset": "auto", "precision": "auto",
+    "inits": list(DEFAULT_INITS), "seed": 0, "seeds": None, "n_seeds": None, "dataset": "auto",
+    "precision": "auto",
 }
 
 
@@ -68,9 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="training batch size")
     parser.add_argument("--inits", type=init_spec, nargs="+", metavar="NAME",
                         default=list(DEFAULT_INITS), help="initializers, one network and panel each")
-    parser.add_argument("--seed", type=nonnegative_int, default=0,
-                        help="seed of weights, dropout and data order; the same seed gives "
-                        "the same numbers")
+    add_seed_args(parser, "seed of weights, dropout and data order; the same seed gives "
+                  "the same numbers")
     parser.add_argument(
         "--dataset", default="auto", metavar="NAME|PATH",
         help=f"{', '.join(DATASETS)}, or a path to an mnist.npz in Keras' format. auto: "
@@ -88,8 +96,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="also write the per-batch loss table to PATH")
     parser.add_argument("--from-csv", type=Path, default=None, metavar="PATH",
                         help="re-draw the figure from a table written by --csv, without training")
+    parser.add_argument("--layer-stats", type=Path, default=None, metavar="PATH.csv",
+                        help="also record per-layer statistics while training (activation "
+                        "mean/std, pre-activation std, dead fraction, weight, gradient and "
+                        "update sizes), write them to PATH.csv and draw a second figure, "
+                        f"{STATS_FIGURE_NAME} (with --output X.png: X-layer-stats.png)")
+    parser.add_argument("--stats-every", type=positive_int, default=10, metavar="K",
+                        help="with --layer-stats: record every K training steps and before "
+                        "the first")
     add_figure_args(parser, FIGURE_NAME)
     return parser.parse_args(argv)
+
+
+def stats_figure_path(output: Path | None) -> Path | None:
+    """Where the layer-statistics figure goes: beside ``--output`` as ``<stem>-layer-stats``."""
+    if output is None:
+        return None
+    return output.with_name(f"{output.stem}-layer-stats{output.suffix}")
 
 
 def read_table(path: Path):
@@ -125,8 +148,15 @@ def print_accuracies(df, where: str) -> None:
         return
     epochs = int(df["epoch"].max())
     print(f"Final validation accuracy after {epochs} epoch{'s' * (epochs != 1)} ({where}):")
-    for label, acc in final_accuracy(df).items():
-        print(f"  {label:28s} {acc:.4f}")
+    if "seed" in df.columns and df["seed"].nunique() > 1:
+        from weight_init.training import final_accuracy_spread
+
+        for label, row in final_accuracy_spread(df).iterrows():
+            print(f"  {label:28s} {row['mean']:.4f} +- {row['sd']:.4f} (mean +- sd over "
+                  f"{int(row['n'])} seeds; range {row['min']:.4f} to {row['max']:.4f})")
+    else:
+        for label, acc in final_accuracy(df).items():
+            print(f"  {label:28s} {acc:.4f}")
     sys.stdout.flush()
 
 
@@ -137,13 +167,18 @@ def main() -> None:
     if len(set(labels)) != len(labels):
         raise UserError(f"--inits: the same initializer is given twice: {', '.join(labels)}")
     check_writable(args.csv, "--csv", "losses.csv")
+    check_writable(args.layer_stats, "--layer-stats", "layers.csv")
+    seeds = seeds_from_args(args)
 
     if args.from_csv is not None:
         changed = [f"--{k.replace('_', '-')}" for k, v in _TRAINING_FLAGS.items() if getattr(args, k) != v]
+        if args.layer_stats is not None:
+            changed.append("--layer-stats")
         if changed:
             raise UserError(f"--from-csv re-draws a saved table; {', '.join(changed)} cannot be "
                             "used with it")
         df = read_table(args.from_csv)
+        stats = None
         print_accuracies(df, f"from {args.from_csv}")
     else:
         from weight_init.data import load_mnist
@@ -152,22 +187,35 @@ def main() -> None:
         data = load_mnist(args.dataset)
         print("importing Keras ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        df = train_loss_progression(
+        result = train_loss_progression(
             args.inits, data=data, n_train=args.n_train, epochs=args.epochs,
-            batch_size=args.batch_size, seed=args.seed, precision=args.precision,
+            batch_size=args.batch_size, seed=seeds[0], precision=args.precision,
+            seeds=seeds if len(seeds) > 1 else None,
+            layer_stats_every=args.stats_every if args.layer_stats is not None else None,
         )
+        df, stats = result if args.layer_stats is not None else (result, None)
         print(f"trained in {time.perf_counter() - start:.0f} s", file=sys.stderr)
         print_accuracies(df, f"{df.attrs['n_validation']} validation images of {data.name}, "
-                             f"{df.attrs['n_train']} training images, seed {args.seed}, "
+                             f"{df.attrs['n_train']} training images, "
+                             f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}, "
                              f"{df.attrs['precision']}")
     if args.csv is not None:
-        saved = atomic_write_csv(df[[c for c in COLUMNS if c in df.columns]], args.csv)
+        columns = [COLUMNS[0], "seed", *COLUMNS[1:]]
+        saved = atomic_write_csv(df[[c for c in columns if c in df.columns]], args.csv)
         print(f"saved the per-batch losses to {saved}", file=sys.stderr)
+    if stats is not None:
+        saved = atomic_write_csv(stats.table, args.layer_stats)
+        print(f"saved the layer statistics to {saved}", file=sys.stderr)
 
     from weight_init.loss_plots import plot_loss_progression
 
     fig = plot_loss_progression(df, yscale=args.yscale)
     finish_figure(fig, args.output, args.no_show, FIGURE_NAME)
+    if stats is not None:
+        from weight_init.training_stats_plots import plot_layer_stats
+
+        fig = plot_layer_stats(stats)
+        finish_figure(fig, stats_figure_path(args.output), args.no_show, STATS_FIGURE_NAME)
 
 
 def cli() -> int:

@@ -1,0 +1,115 @@
+"""The machinery of the fused training loop of :func:`weight_init.training.train_loss_progression`:
+the summed loss, the per-network batch-loss metrics and the progress bar.
+
+Keras is passed in by the caller; this module imports only the standard library at import time.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Sequence
+
+__all__ = ["build_seeded_cnns", "batch_loss_metrics", "summed_loss", "Progress"]
+
+
+def build_seeded_cnns(
+    keras: Any, networks: Sequence[tuple[str, Any, int]], seeds: Sequence[int], precision: str
+) -> Any:
+    """Networks of several run seeds in one model: one image input per seed (its own data
+    order), output ``(batch, N, 10)``.
+
+    ``networks[k] = (label, init, seed)``: network ``k`` (layers ``net<k>_...``) is exactly
+    ``weight_init.cnn.build_cnn(init, label=label, seed=seed, precision=precision)`` applied
+    to the input of ``seed`` (``seeds.index(seed)``).
+    """
+    from .cnn import INPUT_SHAPE, N_CLASSES, _branch
+
+    inputs = [keras.Input(INPUT_SHAPE, name=f"image_seed{s}") for s in seeds]
+    rows = [
+        keras.layers.Reshape((1, N_CLASSES), name=f"net{k}_row")(
+            _branch(keras, inputs[list(seeds).index(seed)], init, label, seed, f"net{k}_",
+                    precision))
+        for k, (label, init, seed) in enumerate(networks)
+    ]
+    out = rows[0] if len(rows) == 1 else keras.layers.Concatenate(axis=1, name="stack")(rows)
+    return keras.Model(inputs, out, name=f"cnns_x{len(networks)}")
+
+
+def batch_loss_metrics(keras: Any, n: int) -> list:
+    """Per network ``k`` a metric ``batch_loss_k``: the mean loss of the latest batch
+    (Keras' own loss log is a running mean), computed in the training step itself."""
+    from .cnn import cross_entropy
+
+    ops = keras.ops
+
+    class BatchLoss(keras.metrics.Metric):
+        def __init__(self, k: int) -> None:
+            super().__init__(name=f"batch_loss_{k}")
+            self.k = k
+            self.value = self.add_variable(shape=(), initializer="zeros", name="value")
+
+        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+            y = y_true if len(y_true.shape) == 2 else y_true[:, self.k, :]
+            self.value.assign(ops.mean(cross_entropy(y, y_pred[:, self.k, :])))
+
+        def result(self) -> Any:
+            return ops.convert_to_tensor(self.value)
+
+        def reset_state(self) -> None:
+            self.value.assign(0.0)
+
+    return [BatchLoss(k) for k in range(n)]
+
+
+def summed_loss(keras: Any) -> Any:
+    from .cnn import cross_entropy
+
+    ops = keras.ops
+
+    class SummedCrossEntropy(keras.losses.Loss):
+        """``sum_k CE(y_k, z_k)`` per example; Keras averages it over the batch. ``y_true``
+        is ``(B, 10)`` (every network's labels) or ``(B, N, 10)`` (network ``k``'s in row ``k``)."""
+
+        def call(self, y_true: Any, y_pred: Any) -> Any:
+            y = ops.expand_dims(y_true, 1) if len(y_true.shape) == 2 else y_true
+            return ops.sum(cross_entropy(y, y_pred), axis=-1)
+
+    return SummedCrossEntropy(name="summed_cross_entropy")
+
+
+class Progress:
+    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
+
+    def __init__(self, labels: Sequence[str], epochs: int, steps: int, stream: Any = None) -> None:
+        self.labels, self.epochs, self.steps = list(labels), epochs, steps
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def _losses(self, values: Sequence[float]) -> str:
+        return "  ".join(f"{label} {v:.4g}" for label, v in zip(self.labels, values))
+
+    def batch(self, epoch: int, step: int, losses: Sequence[float]) -> None:
+        now = time.perf_counter()
+        if not self.tty or (now - self.last < 0.1 and step < self.steps):
+            return
+        self.last = now
+        done = (epoch * self.steps + step) / (self.epochs * self.steps)
+        width = 24
+        fill = int(round(width * done))
+        elapsed = now - self.start
+        eta = elapsed / done - elapsed if done > 0 else float("nan")
+        line = (f"\repoch {epoch + 1}/{self.epochs} [{'=' * fill}{' ' * (width - fill)}] "
+                f"{step}/{self.steps}  {elapsed:.0f}s, ~{eta:.0f}s left  batch loss: "
+                f"{self._losses(losses)}")
+        self.stream.write(line[:160] + "\x1b[K")
+        self.stream.flush()
+
+    def epoch_end(self, epoch: int, val_loss: Sequence[float], val_acc: Sequence[float]) -> None:
+        elapsed = time.perf_counter() - self.start
+        accs = "  ".join(f"{label} {a:.4f}" for label, a in zip(self.labels, val_acc))
+        line = f"epoch {epoch + 1}/{self.epochs} done ({elapsed:.0f}s)  validation accuracy: {accs}"
+        self.stream.write(f"\r{line}\x1b[K\n" if self.tty else f"{line}\n")
+        self.stream.flush()
