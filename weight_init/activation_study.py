@@ -266,7 +266,7 @@ def hidden_outputs(model: Any, x: np.ndarray, batch_size: int = 10_000) -> list[
     x = np.asarray(x, dtype=np.float32)
     parts: list[list[np.ndarray]] = [[] for _ in names]
     for start in range(0, len(x), batch_size):
-        outs = probe(x[start:start + batch_size], training=False)
+        outs = probe(keras.ops.convert_to_tensor(x[start:start + batch_size]), training=False)
         for part, out in zip(parts, outs):
             part.append(keras.ops.convert_to_numpy(out))
     return [np.concatenate(part) for part in parts]
