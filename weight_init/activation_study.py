@@ -286,7 +286,8 @@ def layer_stats(activations: dict[str, Sequence[np.ndarray]]) -> Any:
         One row per initializer and hidden layer: ``init``, ``layer`` (1-based),
         ``mean``, ``std``, ``frac_zero`` (fraction of outputs exactly 0: dead ReLUs).
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     rows = []
     for label, outs in activations.items():
@@ -426,7 +427,8 @@ def theory_stats(
     pandas.DataFrame
         ``init``, ``layer`` (1 .. layers), ``theory_mean``, ``theory_std``.
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     from .theory import predict
 

@@ -35,8 +35,11 @@ __all__ = [
     "IMAGES_DIR",
 ]
 
-#: Where figures go when there is no display and no --output.
-IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
+#: Where figures go when there is no display and no --output: the checkout's ``images/``
+#: (a source tree or ``pip install -e .``), else ``images/`` in the working folder (an
+#: installed package must not write into site-packages).
+_ROOT = Path(__file__).resolve().parent.parent
+IMAGES_DIR = _ROOT / "images" if (_ROOT / "pyproject.toml").is_file() else Path.cwd() / "images"
 
 _NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
@@ -62,22 +65,23 @@ def import_keras() -> Any:
 
     File descriptor 2 points at ``/dev/null`` during the import only (the noise comes
     from C++ and bypasses Python's ``sys.stderr``); an import error is still raised.
-    Works with any ``KERAS_BACKEND``.
+    Works with any ``KERAS_BACKEND``. Keras or its backend not installed: a one-line
+    :class:`weight_init._optional.MissingDependencyError` naming what to install.
     """
     if "keras" in sys.modules:
         return sys.modules["keras"]
+    from ._optional import require
+
     quiet_tensorflow()
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):  # no real stderr (some notebook front-ends)
-        import keras
-
-        return keras
+        return require("keras", "keras")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        import keras
+        keras = require("keras", "keras")
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -241,7 +245,8 @@ def atomic_write_csv(df: Any, path: str | os.PathLike) -> Path:
 
 
 def _has_display() -> bool:
-    import matplotlib
+    from ._optional import require
+    matplotlib = require("matplotlib", "plots")
 
     return matplotlib.get_backend().lower() not in _NON_INTERACTIVE
 
@@ -270,6 +275,8 @@ def check_output_path(path: Path | None) -> None:
     an unknown extension, a folder, or a place that cannot be written."""
     if path is None:
         return
+    from ._optional import require
+    require("matplotlib", "plots")
     import matplotlib.figure
 
     check_writable(path, "--output", "figure.png")
@@ -288,7 +295,8 @@ def finish_figure(fig: Any, output: Path | None, no_show: bool, default_name: st
     must not (``--no-show``) open, the figure is saved to ``images/<default_name>`` so
     nothing is lost; either way the path is printed. Returns the saved path, if any.
     """
-    import matplotlib.pyplot as plt
+    from ._optional import require
+    plt = require("matplotlib.pyplot", "plots")
 
     saved = None
     show = not no_show and _has_display()

@@ -27,7 +27,8 @@ def violin_frame(result: ActivationStudy, every: int = 20) -> Any:
     pandas.DataFrame
         Columns ``init``, ``Hidden Layer`` (1-based) and ``Output``.
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
@@ -77,8 +78,9 @@ def plot_activation_violins(
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    from ._optional import require
+    plt = require("matplotlib.pyplot", "plots")
+    sns = require("seaborn", "plots")
 
     frame = violin_frame(result, every)
     n = len(result.specs)

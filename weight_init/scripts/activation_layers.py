@@ -101,6 +101,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
                         help="also write the per-layer statistics table to PATH")
     add_figure_args(parser, "<activation>-output-progression-violinplot.png")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
     return parser.parse_args(argv)
 
 

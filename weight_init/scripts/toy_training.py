@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
                         help="also write the per-epoch history of both networks to PATH")
     add_figure_args(parser, "toy-training.png")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
     return parser
 
 
