@@ -82,12 +82,15 @@ def test_plotting_without_matplotlib_says_what_to_install(monkeypatch):
         plot_layer_stats([0.0, 0.1], [1.0, 0.5])
 
 
-def test_a_script_without_matplotlib_ends_in_one_error_line(tmp_path):
+@pytest.mark.parametrize("flags", [["--output", "{tmp}/toy.png"], ["--no-show", "--csv", "{tmp}/toy.csv"]])
+def test_a_script_without_matplotlib_stops_before_the_work_with_one_line(tmp_path, flags):
     code = ("import sys, runpy; sys.modules['matplotlib'] = None; "
-            "sys.argv = ['plot_toy_training.py', '--output', sys.argv[1]]; "
+            "sys.argv = ['plot_toy_training.py'] + sys.argv[1:]; "
             "runpy.run_path('plot_toy_training.py', run_name='__main__')")
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "toy.png")],
+    args = [flag.format(tmp=tmp_path) for flag in flags]
+    proc = subprocess.run([sys.executable, "-c", code, *args],
                           cwd=script_helpers.ROOT, capture_output=True, text=True, timeout=120)
     script_helpers.assert_one_clear_error(proc, "matplotlib is not installed")
-    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "toy.png").exists()
+    # One line, before training (which would print its progress first).
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert list(tmp_path.iterdir()) == []

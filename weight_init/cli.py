@@ -272,11 +272,12 @@ def check_writable(path: Path | None, flag: str, example: str = "out.csv") -> No
 
 def check_output_path(path: Path | None) -> None:
     """Fail early (before minutes of work) on an --output the figure cannot be saved as:
-    an unknown extension, a folder, or a place that cannot be written."""
-    if path is None:
-        return
+    an unknown extension, a folder, or a place that cannot be written; and on a missing
+    matplotlib, which every script needs to draw (also when ``path`` is None)."""
     from ._optional import require
     require("matplotlib", "plots")
+    if path is None:
+        return
     import matplotlib.figure
 
     check_writable(path, "--output", "figure.png")
