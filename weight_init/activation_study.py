@@ -267,7 +267,7 @@ def hidden_outputs(model: Any, x: np.ndarray, batch_size: int = 10_000) -> list[
     x = np.asarray(x, dtype=np.float32)
     parts: list[list[np.ndarray]] = [[] for _ in names]
     for start in range(0, len(x), batch_size):
-        outs = probe(x[start:start + batch_size], training=False)
+        outs = probe(keras.ops.convert_to_tensor(x[start:start + batch_size]), training=False)
         for part, out in zip(parts, outs):
             part.append(keras.ops.convert_to_numpy(out))
     return [np.concatenate(part) for part in parts]
@@ -287,7 +287,8 @@ def layer_stats(activations: dict[str, Sequence[np.ndarray]]) -> Any:
         One row per initializer and hidden layer: ``init``, ``layer`` (1-based),
         ``mean``, ``std``, ``frac_zero`` (fraction of outputs exactly 0: dead ReLUs).
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     rows = []
     for label, outs in activations.items():
@@ -430,7 +431,8 @@ def theory_stats(
     pandas.DataFrame
         ``init``, ``layer`` (1 .. layers), ``theory_mean``, ``theory_std``.
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     from .theory import predict
 

@@ -63,22 +63,23 @@ def import_keras() -> Any:
 
     File descriptor 2 points at ``/dev/null`` during the import only (the noise comes
     from C++ and bypasses Python's ``sys.stderr``); an import error is still raised.
-    Works with any ``KERAS_BACKEND``.
+    Works with any ``KERAS_BACKEND``. Keras or its backend not installed: a one-line
+    :class:`weight_init._optional.MissingDependencyError` naming what to install.
     """
     if "keras" in sys.modules:
         return sys.modules["keras"]
+    from ._optional import require
+
     quiet_tensorflow()
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):  # no real stderr (some notebook front-ends)
-        import keras
-
-        return keras
+        return require("keras", "keras")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        import keras
+        keras = require("keras", "keras")
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -259,7 +260,8 @@ def atomic_write_csv(df: Any, path: str | os.PathLike) -> Path:
 
 
 def _has_display() -> bool:
-    import matplotlib
+    from ._optional import require
+    matplotlib = require("matplotlib", "plots")
 
     return matplotlib.get_backend().lower() not in _NON_INTERACTIVE
 
@@ -285,7 +287,10 @@ def check_writable(path: Path | None, flag: str, example: str = "out.csv") -> No
 
 def check_output_path(path: Path | None) -> None:
     """Fail early (before minutes of work) on an --output the figure cannot be saved as:
-    an unknown extension, a folder, or a place that cannot be written."""
+    an unknown extension, a folder, or a place that cannot be written; and on a missing
+    matplotlib, which every script needs to draw (also when ``path`` is None)."""
+    from ._optional import require
+    require("matplotlib", "plots")
     if path is None:
         return
     import matplotlib.figure
@@ -350,7 +355,8 @@ def finish_figure(fig: Any, output: Path | None, no_show: bool, default_name: st
     ``default_name`` (:func:`headless_figure_path`: never over a committed file) so
     nothing is lost; either way the path is printed. Returns the saved path, if any.
     """
-    import matplotlib.pyplot as plt
+    from ._optional import require
+    plt = require("matplotlib.pyplot", "plots")
 
     from .display import as_figure
 

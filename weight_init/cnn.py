@@ -170,8 +170,15 @@ def cross_entropy(y_true: Any, logits: Any) -> Any:
     For one-hot ``y`` this is ``-log softmax(z)_label``, computed stably and without
     clipping, so every Keras backend gives the same numbers. ``y_true`` broadcasts
     against ``logits`` along the last axis (e.g. ``(B, 1, 10)`` against ``(B, N, 10)``).
+    Either may be a numpy array or a backend tensor (Keras' torch trainer hands metrics
+    a numpy ``y_true``): both are converted to backend tensors of the logits' dtype
+    before any arithmetic, and only ``keras.ops`` computes.
     """
     from .cli import import_keras
 
-    ops = import_keras().ops
-    return ops.logsumexp(logits, axis=-1) - ops.sum(y_true * logits, axis=-1)
+    keras = import_keras()
+    ops = keras.ops
+    logits = ops.convert_to_tensor(logits)
+    y_true = ops.convert_to_tensor(y_true, dtype=keras.backend.standardize_dtype(logits.dtype))
+    return ops.subtract(ops.logsumexp(logits, axis=-1),
+                        ops.sum(ops.multiply(y_true, logits), axis=-1))

@@ -95,8 +95,9 @@ def plot_loss_progression(
         panel); each panel its own y-range, which always includes ``ln 10`` (the loss of
         a uniform guess, a dashed line) with room around it.
     """
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    from ._optional import require
+    plt = require("matplotlib.pyplot", "plots")
+    sns = require("seaborn", "plots")
     from matplotlib import ticker
 
     from .training import init_title

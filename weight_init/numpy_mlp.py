@@ -237,7 +237,8 @@ class TrainHistory:
 
     def to_frame(self) -> Any:
         """A tidy ``pandas.DataFrame``: ``network, epoch, train_error, loss``."""
-        import pandas as pd
+        from ._optional import require
+        pd = require("pandas", "plots")
 
         return pd.DataFrame(
             {

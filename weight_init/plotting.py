@@ -18,7 +18,8 @@ __all__ = ["plot_layer_stats", "plot_layer_histograms"]
 
 
 def _pyplot():
-    import matplotlib.pyplot as plt
+    from ._optional import require
+    plt = require("matplotlib.pyplot", "plots")
 
     return plt
 

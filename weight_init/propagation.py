@@ -168,7 +168,8 @@ def propagation_stats(
         As :func:`~weight_init.experiment.forward_prop`, or for a bad ``seed`` or
         ``n_quad``.
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     rng = as_generator(seed)
     fp = forward_pass(

@@ -340,7 +340,8 @@ def predict(
     >>> predict([500] * 10, 'he_normal', activation='relu')['theory_act_std'].round(3).tolist()[:2]
     [0.826, 0.826]
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")
     L = len(sizes)

@@ -109,7 +109,8 @@ class ToyData(NamedTuple):
 
     def to_frame(self) -> Any:
         """The post's DataFrame: columns ``x_1, x_2, y, x_1_norm, x_2_norm``."""
-        import pandas as pd
+        from ._optional import require
+        pd = require("pandas", "plots")
 
         return pd.DataFrame(
             {

@@ -137,7 +137,8 @@ class ToyComparison:
 
     def to_frame(self) -> Any:
         """Tidy table of both runs: ``network, init, epoch, train_error, loss``."""
-        import pandas as pd
+        from ._optional import require
+        pd = require("pandas", "plots")
 
         frames = []
         for key, hist in self.histories.items():

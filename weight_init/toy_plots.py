@@ -79,7 +79,8 @@ def plot_toy_training(
         Axes ``[0, 0]``/``[0, 1]``: decision surfaces of the tanh and ReLU networks;
         ``[1, 0]``: "Train Error", ``[1, 1]``: "$\\ell^2$ loss", both against epoch.
     """
-    import matplotlib.pyplot as plt
+    from ._optional import require
+    plt = require("matplotlib.pyplot", "plots")
 
     fig, ax = plt.subplots(2, 2, figsize=figsize)
     for col, key in enumerate(PAIRINGS):

@@ -28,7 +28,8 @@ def violin_frame(result: ActivationStudy, every: int = 20) -> Any:
     pandas.DataFrame
         Columns ``init``, ``Hidden Layer`` (1-based) and ``Output``.
     """
-    import pandas as pd
+    from ._optional import require
+    pd = require("pandas", "plots")
 
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
@@ -80,8 +81,9 @@ def plot_activation_violins(
         ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
         ``axes``, are also reached through the result); shown once in a notebook.
     """
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    from ._optional import require
+    plt = require("matplotlib.pyplot", "plots")
+    sns = require("seaborn", "plots")
 
     frame = violin_frame(result, every)
     n = len(result.specs)

@@ -107,6 +107,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="also write every seed's per-layer statistics, with a seed "
                         "column, to PATH")
     add_figure_args(parser, "<activation>-output-progression-violinplot.png")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
     return parser.parse_args(argv)
 
 

@@ -105,6 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="with --layer-stats: record every K training steps and before "
                         "the first")
     add_figure_args(parser, FIGURE_NAME)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
     return parser.parse_args(argv)
 
 
@@ -117,7 +118,8 @@ def stats_figure_path(output: Path | None) -> Path | None:
 
 def read_table(path: Path):
     """The per-batch table from a CSV written by --csv; a wrong file is a UserError."""
-    import pandas as pd
+    from weight_init._optional import require
+    pd = require("pandas", "plots")
 
     if path.is_dir():
         raise UserError(f"--from-csv {path} is a folder; give the CSV file written by --csv")

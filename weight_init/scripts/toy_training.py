@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "several seeds one row per (seed, network): seed, network, converged, "
                         "epoch, final_error")
     add_figure_args(parser, "toy-training.png")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
     return parser
 
 

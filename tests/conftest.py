@@ -1,0 +1,42 @@
+"""Shared test configuration: the ``keras`` marker.
+
+Every test of a module that builds or runs Keras models (or loads data through Keras) is
+marked ``keras``, so a run on another Keras backend selects exactly those::
+
+    KERAS_BACKEND=jax python -m pytest -m keras
+    KERAS_BACKEND=torch python -m pytest -m keras
+
+A new test module that uses Keras belongs in :data:`KERAS_MODULES`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+#: Test modules (file names without ``.py``) whose tests need Keras.
+KERAS_MODULES = frozenset({
+    "test_activation_layers",
+    "test_backends",
+    "test_data",
+    "test_loss_progression",
+})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "keras: needs Keras; run on any backend with KERAS_BACKEND=jax|torch|tensorflow "
+        "python -m pytest -m keras",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"KERAS_BACKEND: {os.environ.get('KERAS_BACKEND', '(not set: tensorflow)')}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in KERAS_MODULES:
+            item.add_marker(pytest.mark.keras)
