@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     x = x.reshape(-1, 28, 28, 1).astype(np.float32)
     x_val = x_val.reshape(-1, 28, 28, 1).astype(np.float32)
     eye = np.eye(10, dtype=np.float32)
-    y1, y_val1 = eye[y], eye[y_val]
+    y1 = eye[y]
     print(f"data: {source}: {len(x)} training, {len(x_val)} held out; {args.depth} conv layers of "
           f"{args.width} channels; {args.steps} steps of {args.batch_size}; "
           f"{keras.backend.backend()}", flush=True)

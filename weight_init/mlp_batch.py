@@ -30,7 +30,6 @@ import numpy as np
 
 from .initializers import RNGLike, as_sampler
 from .numpy_mlp import _RELU, _TANH, MLP, TrainHistory, sigmoid
-from .validation import is_positive_int
 
 __all__ = ["fit_many"]
 
@@ -162,18 +161,8 @@ def fit_many(
         raise ValueError("fit_many needs at least one network")
     _check_same_architecture(nets)
     template = nets[0]
-    x = template._check_x(x)
-    y = np.asarray(y, dtype=float).reshape(-1)
+    x, y, bs = template._check_fit_args(x, y, eta, max_epochs, batch_size)
     n = x.shape[0]
-    if y.shape[0] != n:
-        raise ValueError(f"x has {n} rows but y has {y.shape[0]} labels")
-    if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be a positive number, got {eta!r}")
-    if not is_positive_int(max_epochs):
-        raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
-    bs = n if batch_size is None else batch_size
-    if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or not 1 <= bs <= n:
-        raise ValueError(f"batch_size must be an integer in [1, {n}], got {batch_size!r}")
     n_nets = len(nets)
     if rngs is not None and len(rngs) != n_nets:
         raise ValueError(f"got {len(rngs)} rngs for {n_nets} networks")

@@ -65,7 +65,6 @@ from .initializers import (
     Initializer,
     InitLike,
     RNGLike,
-    VarianceScaling,
     as_sampler,
     call_init,
     get,
@@ -466,6 +465,24 @@ class MLP:
 
     # -- training -----------------------------------------------------------------------
 
+    def _check_fit_args(
+        self, x: Any, y: Any, eta: Any, max_epochs: Any, batch_size: Any
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(x, y, batch size)`` checked for :meth:`fit` (and the batched trainer)."""
+        x = self._check_x(x)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        n = x.shape[0]
+        if y.shape[0] != n:
+            raise ValueError(f"x has {n} rows but y has {y.shape[0]} labels")
+        if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
+            raise ValueError(f"eta must be a positive number, got {eta!r}")
+        if not is_positive_int(max_epochs):
+            raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
+        bs = n if batch_size is None else batch_size
+        if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or not 1 <= bs <= n:
+            raise ValueError(f"batch_size must be an integer in [1, {n}], got {batch_size!r}")
+        return x, y, bs
+
     def fit(
         self,
         x: Any,
@@ -518,18 +535,8 @@ class MLP:
             training error is checked after every step; a run that converges mid-epoch
             records its final state as that epoch.
         """
-        x = self._check_x(x)
-        y = np.asarray(y, dtype=float).reshape(-1)
+        x, y, bs = self._check_fit_args(x, y, eta, max_epochs, batch_size)
         n = x.shape[0]
-        if y.shape[0] != n:
-            raise ValueError(f"x has {n} rows but y has {y.shape[0]} labels")
-        if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
-            raise ValueError(f"eta must be a positive number, got {eta!r}")
-        if not is_positive_int(max_epochs):
-            raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
-        bs = n if batch_size is None else batch_size
-        if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or not 1 <= bs <= n:
-            raise ValueError(f"batch_size must be an integer in [1, {n}], got {batch_size!r}")
         full_batch = bs == n
         batches = n // bs
         shuffler = None if full_batch else as_sampler(rng)

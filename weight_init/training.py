@@ -40,14 +40,13 @@ only and runs on any Keras backend.
 from __future__ import annotations
 
 import math
-import re
 import sys
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from . import initializers as inits_module
-from .initializers import Constant, InitLike, Initializer, RandomNormal, VarianceScaling
+from .initializers import Constant, InitLike, RandomNormal, VarianceScaling
 from .training_tables import epoch_table, final_accuracy, final_accuracy_spread
 from .validation import check_positive_int
 
