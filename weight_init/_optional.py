@@ -23,7 +23,8 @@ from .cli import UserError
 __all__ = ["MissingDependencyError", "require", "EXTRAS"]
 
 #: What each extra of ``pyproject.toml`` is for.
-EXTRAS = {"plots": "plotting and tables", "keras": "the Keras experiments"}
+EXTRAS = {"plots": "plotting and tables", "keras": "the Keras experiments",
+          "notebook": "the notebooks and weight_init.explore()"}
 
 #: pip's name where it differs from the import name.
 _PIP_NAMES = {"jax": '"jax[cpu]"'}
@@ -41,7 +42,8 @@ def require(module: str, extra: str) -> ModuleType:
     module : str
         What to import, e.g. ``'matplotlib.pyplot'``, ``'pandas'``, ``'keras'``.
     extra : str
-        The ``pyproject.toml`` extra that installs it: ``'plots'`` or ``'keras'``.
+        The ``pyproject.toml`` extra that installs it: ``'plots'``, ``'keras'`` or
+        ``'notebook'``.
 
     Raises
     ------

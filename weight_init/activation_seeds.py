@@ -58,7 +58,9 @@ def summarize_over_seeds(per_seed: Any) -> Any:
 
     Rows keep the order of the first seed's table.
     """
-    import pandas as pd
+    from ._optional import require
+
+    pd = require("pandas", "plots")
 
     keys = ["init", "layer"]
     grouped = per_seed.groupby(keys, sort=False)
@@ -97,7 +99,9 @@ def activation_study_seeds(
     -------
     ActivationSeedStudy
     """
-    import pandas as pd
+    from ._optional import require
+
+    pd = require("pandas", "plots")
 
     from .toy_seeds import check_seeds
 

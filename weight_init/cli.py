@@ -285,21 +285,22 @@ def check_writable(path: Path | None, flag: str, example: str = "out.csv") -> No
         raise UserError(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
 
 
-def check_output_path(path: Path | None) -> None:
+def check_output_path(path: Path | None, flag: str = "--output") -> None:
     """Fail early (before minutes of work) on an --output the figure cannot be saved as:
     an unknown extension, a folder, or a place that cannot be written; and on a missing
-    matplotlib, which every script needs to draw (also when ``path`` is None)."""
+    matplotlib, which every script needs to draw (also when ``path`` is None). ``flag``
+    names the flag in the message."""
     from ._optional import require
     require("matplotlib", "plots")
     if path is None:
         return
     import matplotlib.figure
 
-    check_writable(path, "--output", "figure.png")
+    check_writable(path, flag, "figure.png")
     supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     if path.suffix.lower().lstrip(".") not in supported:
         raise UserError(
-            f"--output {path}: the extension must be one of "
+            f"{flag} {path}: the extension must be one of "
             + ", ".join("." + k for k in sorted(supported))
         )
 

@@ -207,10 +207,9 @@ def explore(
     -------
     ipywidgets.VBox
     """
-    try:
-        import ipywidgets as widgets
-    except ImportError:
-        raise ImportError("weight_init.explore() needs ipywidgets: pip install ipywidgets") from None
+    from ._optional import require
+
+    widgets = require("ipywidgets", "notebook")
     from .activations import activation_names
     from .initializers import names
 
@@ -225,7 +224,9 @@ def explore(
     }
 
     def update(**values: Any) -> None:
-        import matplotlib.pyplot as plt
+        from ._optional import require
+
+        plt = require("matplotlib.pyplot", "plots")
 
         explorer_update(**values, n_samples=n_samples)
         plt.show()

@@ -17,25 +17,34 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cli import IMAGES_DIR, UserError, atomic_savefig, make_parser, run
 
-__all__ = ["FIGURES", "CommittedFigure", "figure_commands", "render_explorer", "main"]
+__all__ = ["FIGURES", "CommittedFigure", "figure_names", "figure_commands", "render_explorer", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
 class CommittedFigure:
-    """One committed figure: the script module that draws it and the flags it gets."""
+    """One committed figure: the script that draws it and the flags it gets.
+
+    ``module``: a module run with ``python -m``, a script of the checkout (a path ending in
+    ``.py``), or None (drawn in-process by :func:`render_explorer`). In ``args``,
+    ``{out}`` stands for the output folder and ``{tmp}`` for a scratch folder. ``also``:
+    other committed figures the same run writes (through ``args``).
+    """
 
     name: str
-    module: str | None  # None: drawn in-process by render_explorer
+    module: str | None
     args: tuple[str, ...] = field(default=())
     needs_mnist: bool = False
+    output_flag: str = "--output"
+    also: tuple[str, ...] = field(default=())
 
 
 #: The figures in images/, in the order they are rendered.
@@ -44,26 +53,43 @@ FIGURES: tuple[CommittedFigure, ...] = (
                     "weight_init.scripts.activation_layers", (), True),
     CommittedFigure("linear-output-progression-violinplot.png",
                     "weight_init.scripts.activation_layers", ("--activation", "linear"), True),
-    CommittedFigure("training-losses.png", "weight_init.scripts.loss_progression", (), True),
+    CommittedFigure("training-losses.png", "weight_init.scripts.loss_progression",
+                    ("--layer-stats", "{tmp}/training-layer-stats.csv",
+                     "--layer-stats-output", "{out}/training-layer-stats.png"), True,
+                    also=("training-layer-stats.png",)),
     CommittedFigure("toy-training-with-biases.png", "weight_init.scripts.toy_training",
                     ("--example", "3-bias")),
+    CommittedFigure("toy-training-with-biases-seeds.png", "weight_init.scripts.toy_training",
+                    ("--example", "3-bias", "--seed", "0", "--n-seeds", "100")),
+    CommittedFigure("deep-cnn-layer-stats.png", "benchmarks/deep_cnn_lsuv.py", ("--steps", "1"),
+                    True, output_flag="--figure"),
     CommittedFigure("explorer.png", None),
 )
 
 
+def figure_names(figures: tuple[CommittedFigure, ...] = FIGURES) -> list[str]:
+    """Every committed figure's file name, those written alongside included."""
+    return [name for f in figures for name in (f.name, *f.also)]
+
+
 def figure_commands(
-    figures: list[CommittedFigure], dataset: str, output_dir: Path
+    figures: list[CommittedFigure], dataset: str, output_dir: Path, scratch: Path | None = None
 ) -> list[tuple[CommittedFigure, list[str] | None]]:
     """``(figure, argv)`` for each figure; ``argv`` is None for the in-process explorer."""
     out = []
+    folders = {"out": str(output_dir), "tmp": str(scratch or output_dir)}
     for fig in figures:
         if fig.module is None:
             out.append((fig, None))
             continue
-        argv = [sys.executable, "-m", fig.module, *fig.args]
+        run_it = ([str(ROOT / fig.module)] if fig.module.endswith(".py")
+                  else ["-m", fig.module])
+        argv = [sys.executable, *run_it, *(a.format(**folders) for a in fig.args)]
         if fig.needs_mnist:
             argv += ["--dataset", dataset]
-        argv += ["--no-show", "--output", str(output_dir / fig.name)]
+        if fig.output_flag == "--output":
+            argv.append("--no-show")
+        argv += [fig.output_flag, str(output_dir / fig.name)]
         out.append((fig, argv))
     return out
 
@@ -110,7 +136,7 @@ def _choose_dataset(dataset: str | None, allow_sample: bool) -> str:
 def main(argv: list[str] | None = None) -> None:
     doc = __doc__.split("\n\n")
     parser = make_parser(doc[0], epilog="\n\n".join(doc[1:]), prog="python -m weight_init.figures")
-    names = [f.name for f in FIGURES]
+    names = figure_names()
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
                         help="render only these figures: " + ", ".join(names))
     parser.add_argument("--output-dir", type=Path, default=IMAGES_DIR, metavar="DIR",
@@ -128,10 +154,12 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         raise UserError(f"--only: unknown figure(s) {', '.join(unknown)}; the figures are: "
                         + ", ".join(names))
-    chosen = [f for f in FIGURES if args.only is None or f.name in args.only]
+    chosen = [f for f in FIGURES
+              if args.only is None or {f.name, *f.also} & set(args.only)]
     dataset = "mnist" if not any(f.needs_mnist for f in chosen) else _choose_dataset(
         args.dataset, args.allow_sample)
-    commands = figure_commands(chosen, dataset, args.output_dir)
+    scratch = Path(tempfile.mkdtemp(prefix="weight_init_figures_"))
+    commands = figure_commands(chosen, dataset, args.output_dir, scratch)
     env = dict(os.environ, MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     for k, (fig, argv) in enumerate(commands, 1):
@@ -147,8 +175,8 @@ def main(argv: list[str] | None = None) -> None:
             proc = subprocess.run(argv, cwd=ROOT, env=env)
             if proc.returncode != 0:
                 raise UserError(f"{fig.name}: the script failed (exit status {proc.returncode})")
-        print(f"      written {args.output_dir / fig.name} in {time.perf_counter() - start:.0f} s",
-              flush=True)
+        written = ", ".join(str(args.output_dir / name) for name in (fig.name, *fig.also))
+        print(f"      written {written} in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

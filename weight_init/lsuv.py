@@ -112,7 +112,9 @@ def lsuv(
         For a layer whose output has zero or non-finite variance (it cannot be rescaled
         to 1; e.g. every unit dead), left as it is.
     """
-    import pandas as pd
+    from ._optional import require
+
+    pd = require("pandas", "plots")
 
     from .cli import import_keras
     from .validation import as_generator

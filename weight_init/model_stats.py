@@ -327,7 +327,9 @@ def layer_stats(
         A model without an input graph or kernels, a batch it rejects, ``y`` without a
         loss, or a backend without a gradient.
     """
-    import pandas as pd
+    from ._optional import require
+
+    pd = require("pandas", "plots")
 
     from .initializers import compute_fans
 
@@ -399,9 +401,12 @@ def plot_model_stats(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    weight_init.display.PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (shown once in a notebook).
     """
-    import matplotlib.pyplot as plt
+    from ._optional import require
+
+    plt = require("matplotlib.pyplot", "plots")
 
     from .plotting import _wants_log
 
@@ -452,4 +457,6 @@ def plot_model_stats(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    from .display import PlotResult
+
+    return PlotResult(fig)

@@ -28,12 +28,15 @@ def plot_convergence_ecdf(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    weight_init.display.PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (shown once in a notebook).
         One axis: a step curve per network (``C0`` tanh, ``C1`` ReLU), x = epoch from 0
         to ``max_epochs``, y = share of seeds converged; a dotted segment from the curve's end up to 1 marks the seeds that did not
         converge, just right of ``max_epochs`` (the legend gives their number).
     """
-    import matplotlib.pyplot as plt
+    from ._optional import require
+
+    plt = require("matplotlib.pyplot", "plots")
 
     max_epochs = int(study.settings["max_epochs"])
     fig, ax = plt.subplots(figsize=figsize)
@@ -60,4 +63,6 @@ def plot_convergence_ecdf(
     if title:
         ax.set_title(title)
     fig.tight_layout()
-    return fig
+    from .display import PlotResult
+
+    return PlotResult(fig)

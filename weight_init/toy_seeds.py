@@ -102,7 +102,9 @@ class ToySeedStudy:
 
         ``epoch`` is the convergence epoch, or the epochs trained when it did not converge.
         """
-        import pandas as pd
+        from ._optional import require
+
+        pd = require("pandas", "plots")
 
         rows = []
         for i, seed in enumerate(self.seeds):
@@ -119,7 +121,9 @@ class ToySeedStudy:
     def summary(self) -> Any:
         """Per network: seeds, converged, converged_share, epoch quartiles, final error
         mean / sd / max (see the module notes)."""
-        import pandas as pd
+        from ._optional import require
+
+        pd = require("pandas", "plots")
 
         rows = []
         for key, hists in self.histories.items():

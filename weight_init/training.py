@@ -269,7 +269,9 @@ def train_loss_progression(
         >>> df, stats = train_loss_progression(epochs=1, layer_stats_every=10)  # doctest: +SKIP
         >>> stats.table.groupby(["init", "layer"])["act_std"].first()          # doctest: +SKIP
     """
-    import pandas as pd
+    from ._optional import require
+
+    pd = require("pandas", "plots")
 
     from .cli import import_keras
     from .cnn import build_cnns, network_seeds

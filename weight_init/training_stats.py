@@ -218,7 +218,9 @@ class LayerStatsRecorder:
 
     def result(self) -> LayerStats:
         """The recorded table, networks in their order, then steps, then layers."""
-        import pandas as pd
+        from ._optional import require
+
+        pd = require("pandas", "plots")
 
         keys = ["init", "seed"] if self.networks and isinstance(self.networks[0], tuple) else ["init"]
         columns = keys + list(STATS_COLUMNS[1:])

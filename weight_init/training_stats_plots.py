@@ -52,11 +52,14 @@ def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) 
 
     Returns
     -------
-    matplotlib.figure.Figure
+    weight_init.display.PlotResult
+        ``.figure`` is the matplotlib ``Figure`` (shown once in a notebook).
         ``4 x n_networks`` axes; the top row titled by :func:`weight_init.training.init_title`
         without its "Loss with" prefix.
     """
-    import matplotlib.pyplot as plt
+    from ._optional import require
+
+    plt = require("matplotlib.pyplot", "plots")
 
     from .training import init_title
 
@@ -120,4 +123,6 @@ def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) 
         ax.set_ylabel("dense1 activation\n(colour: log(1 + count))" if j == 0 else "")
         ax.set_xlabel("Epoch")
     fig.tight_layout()
-    return fig
+    from .display import PlotResult
+
+    return PlotResult(fig)

@@ -101,6 +101,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "mean/std, pre-activation std, dead fraction, weight, gradient and "
                         "update sizes), write them to PATH.csv and draw a second figure, "
                         f"{STATS_FIGURE_NAME} (with --output X.png: X-layer-stats.png)")
+    parser.add_argument("--layer-stats-output", type=Path, default=None, metavar="PATH",
+                        help="with --layer-stats: save the layer-statistics figure here "
+                        "(default: beside --output as X-layer-stats.png, or shown)")
     parser.add_argument("--stats-every", type=positive_int, default=10, metavar="K",
                         help="with --layer-stats: record every K training steps and before "
                         "the first")
@@ -109,8 +112,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def stats_figure_path(output: Path | None) -> Path | None:
-    """Where the layer-statistics figure goes: beside ``--output`` as ``<stem>-layer-stats``."""
+def stats_figure_path(output: Path | None, stats_output: Path | None = None) -> Path | None:
+    """Where the layer-statistics figure goes: ``--layer-stats-output``, else beside
+    ``--output`` as ``<stem>-layer-stats``."""
+    if stats_output is not None:
+        return stats_output
     if output is None:
         return None
     return output.with_name(f"{output.stem}-layer-stats{output.suffix}")
@@ -170,6 +176,11 @@ def main() -> None:
         raise UserError(f"--inits: the same initializer is given twice: {', '.join(labels)}")
     check_writable(args.csv, "--csv", "losses.csv")
     check_writable(args.layer_stats, "--layer-stats", "layers.csv")
+    if args.layer_stats_output is not None:
+        if args.layer_stats is None:
+            raise UserError("--layer-stats-output needs --layer-stats PATH.csv (the statistics "
+                            "it draws)")
+        check_output_path(args.layer_stats_output, "--layer-stats-output")
     seeds = seeds_from_args(args)
 
     if args.from_csv is not None:
@@ -217,7 +228,8 @@ def main() -> None:
         from weight_init.training_stats_plots import plot_layer_stats
 
         fig = plot_layer_stats(stats)
-        finish_figure(fig, stats_figure_path(args.output), args.no_show, STATS_FIGURE_NAME)
+        finish_figure(fig, stats_figure_path(args.output, args.layer_stats_output), args.no_show,
+                      STATS_FIGURE_NAME)
 
 
 def cli() -> int:
