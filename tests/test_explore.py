@@ -95,3 +95,16 @@ def test_import_weight_init_imports_no_widgets_or_plotting():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_explore_takes_any_get_text_and_rejects_bad_values_in_one_line():
+    box = weight_init.explore("normal:0.4", "relu", depth=3, width=50)
+    dropdown = box.children[0].children[0]
+    assert dropdown.value == "normal:0.4" and "he_normal" in dropdown.options
+    with pytest.raises(ValueError, match="unknown initializer 'nope'"):
+        weight_init.explore("nope")
+    with pytest.raises(ValueError, match="unknown activation 'banana'"):
+        weight_init.explore("xavier", "banana")
+    with pytest.raises(ValueError, match="as text"):
+        weight_init.explore(lambda fan_in, fan_out: None)
+    plt.close("all")

@@ -191,3 +191,17 @@ def test_script_n_seeds_and_conflicting_flags(tmp_path):
     bad = _script("--seeds", "1", "2", "--n-seeds", "2", "--no-show",
                   "--output", str(tmp_path / "g.png"))
     script_helpers.assert_one_clear_error(bad, "--n-seeds")
+
+
+def test_networks_that_converge_together_at_the_last_step_all_keep_their_weights():
+    """Two identical networks converge on the same step, and no network is left: both
+    leave the batch together (this once crashed writing the empty remainder back)."""
+    data = load_toy_data(1)
+    alone = MLP([6, 3], "relu", he_normal, rng=1)
+    history = alone.fit(data.x, data.y, eta=0.25, max_epochs=2000)
+    assert history.converged and history.converged_epoch == 426
+    twins = [MLP([6, 3], "relu", he_normal, rng=1) for _ in range(2)]
+    both = fit_many(twins, data.x, data.y, eta=0.25, max_epochs=2000)
+    for h, net in zip(both, twins):
+        _same_history(h, history)
+        np.testing.assert_array_equal(net._flat, alone._flat)

@@ -103,7 +103,7 @@ def activation_study_seeds(
 
     pd = require("pandas", "plots")
 
-    from .toy_seeds import check_seeds
+    from .validation import check_seeds
 
     seeds = check_seeds(seeds)
     frames, first = [], None

@@ -402,7 +402,8 @@ def activation_study(
     if theory:
         stats = stats.merge(theory_stats(x, specs, activation=activation, layers=layers,
                                          width=width), on=["init", "layer"], how="left")
-        stats.loc[stats["init"] == "lsuv", ["theory_mean", "theory_std"]] = np.nan  # no theory
+        rescaled = [spec.label for spec in specs if spec.init is LSUV_INIT]  # no theory
+        stats.loc[stats["init"].isin(rescaled), ["theory_mean", "theory_std"]] = np.nan
     return ActivationStudy(
         specs=specs, activations=activations, stats=stats,
         activation=activation, layers=int(layers), width=int(width), n_images=len(x), seed=seed,

@@ -39,7 +39,6 @@ __all__ = [
 #: The committed figures (re-rendered by ``python -m weight_init.figures``).
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
 
-_NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 
 class UserError(Exception):
@@ -195,6 +194,15 @@ def seeds_from_args(args: argparse.Namespace) -> list[int]:
     return [args.seed + i for i in range(args.n_seeds or 1)]
 
 
+def seed_list(seeds: list[int]) -> str:
+    """The seeds for a message: ``0, 1, 2``; a long run of consecutive seeds as
+    ``0, 1, ..., 99``."""
+    consecutive = all(b == a + 1 for a, b in zip(seeds, seeds[1:]))
+    if len(seeds) <= 6 or not consecutive:
+        return ", ".join(map(str, seeds))
+    return f"{seeds[0]}, {seeds[1]}, ..., {seeds[-1]}"
+
+
 # ----------------------------------------------------------------------------- writing
 
 
@@ -263,7 +271,9 @@ def _has_display() -> bool:
     from ._optional import require
     matplotlib = require("matplotlib", "plots")
 
-    return matplotlib.get_backend().lower() not in _NON_INTERACTIVE
+    from .display import NON_INTERACTIVE
+
+    return matplotlib.get_backend().lower() not in NON_INTERACTIVE
 
 
 def check_writable(path: Path | None, flag: str, example: str = "out.csv") -> None:

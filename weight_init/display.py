@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PlotResult", "as_figure"]
+__all__ = ["PlotResult", "as_figure", "NON_INTERACTIVE"]
 
-_NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
+#: matplotlib backends that draw no window.
+NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
 
 class PlotResult:
@@ -72,7 +73,7 @@ def pyplot_will_show(figure: Any) -> bool:
     import matplotlib
     from matplotlib._pylab_helpers import Gcf
 
-    if matplotlib.get_backend().lower() in _NON_INTERACTIVE or not matplotlib.is_interactive():
+    if matplotlib.get_backend().lower() in NON_INTERACTIVE or not matplotlib.is_interactive():
         return False
     return any(m.canvas.figure is figure for m in Gcf.get_all_fig_managers())
 

@@ -198,7 +198,8 @@ def explore(
 ) -> Any:
     """The interactive explorer (ipywidgets): controls above, the live figure below.
 
-    Widgets: initializer (every :func:`weight_init.initializers.names` name),
+    Widgets: initializer (every :func:`weight_init.initializers.names` name, and
+    ``init`` itself when it is another form ``get`` reads, e.g. ``'normal:0.4'``),
     activation, depth (1-30 layers), width (10-1000 units), gain (0-3) and seed; every
     change redraws :func:`explorer_update`'s figure. Show it as a notebook cell's value
     (``weight_init.explore()``). Needs ``pip install ipywidgets``.
@@ -211,10 +212,18 @@ def explore(
 
     widgets = require("ipywidgets", "notebook")
     from .activations import activation_names
-    from .initializers import names
+    from .initializers import get, names
 
+    if not isinstance(init, str):
+        raise ValueError(f"explore() takes the initializer as text (a name or 'name:value', "
+                         f"as initializers.get reads it), got {init!r}")
+    get(init)  # an unknown name or a bad value: ValueError naming what is accepted
+    if activation not in activation_names():
+        raise ValueError(f"unknown activation {activation!r}; valid names are: "
+                         f"{', '.join(activation_names())}")
+    options = names() if init in names() else [init, *names()]
     controls = {
-        "init": widgets.Dropdown(options=names(), value=init, description="init"),
+        "init": widgets.Dropdown(options=options, value=init, description="init"),
         "activation": widgets.Dropdown(options=activation_names(), value=activation,
                                        description="activation"),
         "depth": widgets.IntSlider(value=depth, min=1, max=30, description="depth"),

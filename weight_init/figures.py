@@ -158,24 +158,30 @@ def main(argv: list[str] | None = None) -> None:
               if args.only is None or {f.name, *f.also} & set(args.only)]
     dataset = "mnist" if not any(f.needs_mnist for f in chosen) else _choose_dataset(
         args.dataset, args.allow_sample)
-    scratch = Path(tempfile.mkdtemp(prefix="weight_init_figures_"))
-    commands = figure_commands(chosen, dataset, args.output_dir, scratch)
+    with tempfile.TemporaryDirectory(prefix="weight_init_figures_") as scratch:
+        _render(chosen, dataset, args.output_dir, Path(scratch), args.dry_run)
+
+
+def _render(chosen: list[CommittedFigure], dataset: str, output_dir: Path, scratch: Path,
+            dry_run: bool) -> None:
+    """Run every chosen figure's command (print them only, with ``dry_run``)."""
+    commands = figure_commands(chosen, dataset, output_dir, scratch)
     env = dict(os.environ, MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     for k, (fig, argv) in enumerate(commands, 1):
         what = ("weight_init.explore.explorer_update() (in-process)" if argv is None
                 else " ".join(argv[1:]))
         print(f"[{k}/{len(commands)}] {fig.name}: {what}", flush=True)
-        if args.dry_run:
+        if dry_run:
             continue
         start = time.perf_counter()
         if argv is None:
-            render_explorer(args.output_dir / fig.name)
+            render_explorer(output_dir / fig.name)
         else:
             proc = subprocess.run(argv, cwd=ROOT, env=env)
             if proc.returncode != 0:
                 raise UserError(f"{fig.name}: the script failed (exit status {proc.returncode})")
-        written = ", ".join(str(args.output_dir / name) for name in (fig.name, *fig.also))
+        written = ", ".join(str(output_dir / name) for name in (fig.name, *fig.also))
         print(f"      written {written} in {time.perf_counter() - start:.0f} s", flush=True)
 
 

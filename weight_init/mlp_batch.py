@@ -11,7 +11,9 @@ the same BLAS call, on the same memory layout, as the single network's ``h @ w``
 element-wise steps are the same operations; and reductions run over a network's own
 samples in the same order. So a network's history (training error, loss, convergence
 epoch) and final weights equal those of ``net.fit`` run alone, bit for bit, whatever
-other networks train beside it (the tests check this against :meth:`MLP.fit`).
+other networks train beside it (the tests check this against :meth:`MLP.fit`); with
+mini-batches, give each network its own shuffling seed (``rngs``), as ``net.fit(...,
+rng=seed)`` would use.
 
 Model, loss, gradient and the post's iterate averaging are those of
 :mod:`weight_init.numpy_mlp`:
@@ -143,7 +145,9 @@ def fit_many(
         As in :meth:`MLP.fit`, the same for every network.
     rngs : sequence, optional
         One mini-batch shuffling seed or generator per network (``net.fit``'s ``rng``);
-        unused for the full batch.
+        unused for the full batch. Without it, mini-batches are shuffled by numpy's
+        global generator, which the networks then share in turn (so their batches
+        differ from a lone ``net.fit``'s).
     labels : sequence of str, optional
         Each history's label (default: the activation's name).
     progress : callable, optional
@@ -249,9 +253,10 @@ def fit_many(
                 if now - reported >= 0.5:
                     progress(epoch, max_epochs, int(active.size), False)
                     reported = now
-    final[active] = stack.flat
-    steps[active] = t - 1
-    last_epoch[active] = epoch
+    if active.size:  # the networks still training at the end (none if all converged)
+        final[active] = stack.flat
+        steps[active] = t - 1
+        last_epoch[active] = epoch
     if progress is not None:
         progress(epoch, max_epochs, int(active.size), True)
     seconds = time.perf_counter() - start

@@ -39,23 +39,10 @@ from .mlp_batch import fit_many
 from .numpy_mlp import MLP, TrainHistory
 from .toy_data import ToyData, load_toy_data
 from .toy_experiment import EXAMPLES, PAIRINGS
+from .validation import check_seeds
 
 __all__ = ["ToySeedStudy", "compare_pairings_seeds", "run_example_seeds", "censored_quantile",
            "check_seeds"]
-
-
-def check_seeds(seeds: Iterable[int]) -> list[int]:
-    """The seeds as a list of distinct non-negative ints (else ``ValueError``)."""
-    out = []
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"seeds must be non-negative integers, got {s!r}")
-        out.append(int(s))
-    if not out:
-        raise ValueError("seeds is empty; give at least one seed")
-    if len(set(out)) != len(out):
-        raise ValueError(f"seeds must be distinct, got {out}")
-    return out
 
 
 def censored_quantile(epochs: Sequence[float], p: float) -> float:

@@ -48,7 +48,7 @@ import numpy as np
 from . import initializers as inits_module
 from .initializers import Constant, InitLike, RandomNormal, VarianceScaling
 from .training_tables import epoch_table, final_accuracy, final_accuracy_spread
-from .validation import check_positive_int
+from .validation import check_positive_int, check_seeds
 
 __all__ = [
     "DEFAULT_INITS",
@@ -282,11 +282,7 @@ def train_loss_progression(
     validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     network_seeds(seed, "")  # validates seed
     by_seed = seeds is not None
-    run_seeds = [int(seed)] if seeds is None else list(seeds)
-    for s in run_seeds:
-        network_seeds(s, "")
-    if not run_seeds or len(set(run_seeds)) != len(run_seeds):
-        raise ValueError(f"seeds must be distinct and at least one; got {seeds!r}")
+    run_seeds = [int(seed)] if seeds is None else check_seeds(seeds)
     if layer_stats_every is not None:
         layer_stats_every = check_positive_int(layer_stats_every, "layer_stats_every")
     resolved = [resolve_init(spec) for spec in inits]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["is_positive_int", "check_positive_int", "check_widths", "as_generator"]
+__all__ = ["is_positive_int", "check_positive_int", "check_widths", "check_seeds", "as_generator"]
 
 
 def is_positive_int(value: Any) -> bool:
@@ -46,3 +46,17 @@ def as_generator(seed: Any) -> np.random.Generator | None:
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.default_rng(int(seed))
     raise ValueError(f"seed must be None, an int or a numpy.random.Generator, got {seed!r}")
+
+
+def check_seeds(seeds: Iterable[int]) -> list[int]:
+    """The seeds as a list of distinct non-negative ints (else ``ValueError``)."""
+    out = []
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"seeds must be non-negative integers, got {s!r}")
+        out.append(int(s))
+    if not out:
+        raise ValueError("seeds is empty; give at least one seed")
+    if len(set(out)) != len(out):
+        raise ValueError(f"seeds must be distinct, got {out}")
+    return out

@@ -46,6 +46,7 @@ from weight_init.cli import (
     positive_float,
     positive_int,
     run,
+    seed_list,
     seeds_from_args,
 )
 from weight_init.data import DATASETS, load_mnist
@@ -169,13 +170,6 @@ def main() -> None:
     suffix = "-inits" if args.inits else ""
     finish_figure(fig, args.output, args.no_show,
                   f"{args.activation}{suffix}-output-progression-violinplot.png")
-
-
-def seed_list(seeds: list[int]) -> str:
-    """``0, 1, 2`` or, for a long list, ``0, 1, ..., 99``."""
-    if len(seeds) <= 6:
-        return ", ".join(map(str, seeds))
-    return f"{seeds[0]}, {seeds[1]}, ..., {seeds[-1]}"
 
 
 def cli() -> int:

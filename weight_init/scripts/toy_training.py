@@ -56,6 +56,7 @@ from weight_init.cli import (
     positive_float,
     positive_int,
     run,
+    seed_list,
     seeds_from_args,
 )
 from weight_init.toy_data import load_toy_data
@@ -159,13 +160,6 @@ def show_progress(key: str, epoch: int, max_epochs: int, train_error: float, don
     done = int(width * epoch / max_epochs)
     print(f"\r{key:>4}: [{'=' * done}{' ' * (width - done)}] epoch {epoch}/{max_epochs}  "
           f"train error {train_error:.4f}", end=end, file=sys.stderr, flush=True)
-
-
-def seed_list(seeds: list[int]) -> str:
-    """``3, 4, 5`` or, for a long list, ``3, 4, ..., 102``."""
-    if len(seeds) <= 6:
-        return ", ".join(map(str, seeds))
-    return f"{seeds[0]}, {seeds[1]}, ..., {seeds[-1]}"
 
 
 def show_seed_progress(key: str, epoch: int, max_epochs: int, training: int,
