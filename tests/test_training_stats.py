@@ -21,13 +21,6 @@ FAN_IN = {"conv1": 9, "conv2": 288, "dense1": 9216, "logits": 128}
 
 
 @pytest.fixture(scope="module")
-def sample():
-    from weight_init.data import load_mnist
-
-    return load_mnist("mnist-sample", verbose=False)
-
-
-@pytest.fixture(scope="module")
 def recorded(sample):
     from weight_init.training import train_loss_progression
 
