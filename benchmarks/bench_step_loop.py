@@ -1,21 +1,24 @@
 #!/usr/bin/env python
-"""Benchmark: the per-step cost of the training loop, ``train_on_batch`` against ``fit``.
+"""Benchmark: the per-step cost of the two epoch loops, ``train_on_batch`` against ``fit``.
 
 The fused model of :func:`weight_init.training.train_loss_progression` is trained for a
-few epochs twice on the same batches, from the same initial weights:
+few epochs twice on the same batches, from the same initial weights, with the package's
+own epoch function :func:`weight_init.fused_training.fit_epoch`:
 
-* ``train_on_batch``: the package's loop, one ``train_on_batch`` call per batch;
+* ``train_on_batch``: one ``model.train_on_batch`` call per batch;
 * ``fit``: one ``model.fit(x[perm], y[perm], shuffle=False, epochs=1)`` per epoch (the
-  same batches in the same order) with a callback that reads every batch's own losses.
+  same batches in the same order), every batch's own losses read by a callback.
 
-Printed: wall time per step of each loop, and the largest difference between the
-per-batch losses of the two (the same arithmetic: zero up to float rounding). On a GPU
-the step's arithmetic is small and the per-call cost (moving the model's state between
-Keras and the backend on every ``train_on_batch``) decides the speed.
+Printed: wall time per step of each loop after its first epoch (which traces), and the
+largest difference between the per-batch losses of the two (the same arithmetic: zero).
+On a GPU the step's arithmetic is small and the per-call cost (moving the model's state
+between Keras and the backend on every ``train_on_batch``) decides the speed; a small
+``--batch-size`` shows the same per-call cost on a CPU.
 
 Example::
 
     KERAS_BACKEND=jax python benchmarks/bench_step_loop.py --dataset mnist10k.npz --epochs 3
+    KERAS_BACKEND=jax python benchmarks/bench_step_loop.py --batch-size 4 --n-train 400
 """
 
 from __future__ import annotations
@@ -38,21 +41,25 @@ def main() -> int:
     parser.add_argument("--epochs", type=positive_int, default=3,
                         help="epochs per loop (the first one, with the tracing, is timed apart)")
     parser.add_argument("--n-train", type=positive_int, default=10_000, help="training images")
+    parser.add_argument("--batch-size", type=positive_int, default=128, help="images per step")
+    parser.add_argument("--repeat", type=positive_int, default=1,
+                        help="time both loops this many times, alternating (on a noisy machine)")
     args = parser.parse_args()
 
     keras = import_keras()
     from weight_init.cnn import build_cnns
     from weight_init.data import load_mnist
-    from weight_init.fused_training import batch_loss_metrics, summed_loss
+    from weight_init.fused_training import batch_loss_metrics, fit_epoch, summed_loss
     from weight_init.training import DEFAULT_INITS, prepare_data, resolve_init
 
     data = load_mnist(args.dataset)
     x, y, _, _ = prepare_data(data, args.n_train)
     resolved = [resolve_init(s) for s in DEFAULT_INITS]
     labels, fns = [r[0] for r in resolved], [r[1] for r in resolved]
-    keys = [f"batch_loss_{k}" for k in range(len(labels))]
-    steps = math.ceil(len(x) / 128)
+    steps = math.ceil(len(x) / args.batch_size)
     perms = [np.random.default_rng([0, e]).permutation(len(x)) for e in range(args.epochs)]
+    print(f"backend {keras.backend.backend()}, {len(x)} images, batches of {args.batch_size}: "
+          f"{steps} steps per epoch, {args.epochs} epochs per loop", flush=True)
 
     def model():
         m = build_cnns(fns, labels, seed=0, precision="float32")
@@ -60,42 +67,25 @@ def main() -> int:
                   metrics=batch_loss_metrics(keras, len(labels)))
         return m
 
-    def loop_train_on_batch(m, marks):
-        out = []
-        for perm in perms:
+    results, per_step = {}, {"train_on_batch": [], "fit": []}
+    for _ in range(args.repeat):
+        for loop in per_step:
+            m, marks, losses = model(), [], []
+            for perm in perms:
+                marks.append(time.perf_counter())
+                losses += fit_epoch(keras, m, x[perm], y[perm], args.batch_size, len(labels),
+                                    loop=loop)
             marks.append(time.perf_counter())
-            for s in range(steps):
-                idx = perm[s * 128:(s + 1) * 128]
-                logs = m.train_on_batch(x[idx], y[idx], return_dict=True)
-                out.append([float(logs[k]) for k in keys])
-        return np.array(out)
-
-    def loop_fit(m, marks):
-        out = []
-
-        class Record(keras.callbacks.Callback):
-            def on_train_batch_end(self, batch, logs=None):
-                out.append([float(logs[k]) for k in keys])
-
-        for perm in perms:
-            marks.append(time.perf_counter())
-            m.fit(x[perm], y[perm], batch_size=128, epochs=1, shuffle=False, verbose=0,
-                  callbacks=[Record()])
-        return np.array(out)
-
-    results = {}
-    for name, loop in (("train_on_batch", loop_train_on_batch), ("fit", loop_fit)):
-        marks: list[float] = []
-        losses = loop(model(), marks)
-        marks.append(time.perf_counter())
-        results[name] = losses
-        first, rest = marks[1] - marks[0], marks[-1] - marks[1]
-        per_step = 1e3 * rest / max(steps * (len(perms) - 1), 1)
-        print(f"{name:15s} first epoch (tracing included) {first:6.2f} s; then {per_step:6.2f} ms "
-              f"per step", flush=True)
+            results[loop] = np.array(losses)
+            first, rest = marks[1] - marks[0], marks[-1] - marks[1]
+            per_step[loop].append(1e3 * rest / max(steps * (len(perms) - 1), 1))
+            print(f"{loop:15s} first epoch (tracing included) {first:6.2f} s; then "
+                  f"{per_step[loop][-1]:7.2f} ms per step", flush=True)
+    if args.repeat > 1:
+        for loop, times in per_step.items():
+            print(f"{loop:15s} median {np.median(times):7.2f} ms per step over {args.repeat} runs")
     diff = np.abs(results["fit"] - results["train_on_batch"]).max()
-    print(f"largest difference of a batch loss between the loops: {diff:.3g} "
-          f"(backend {keras.backend.backend()})")
+    print(f"largest difference of a batch loss between the loops: {diff:.3g}")
     return 0
 
 

@@ -248,6 +248,7 @@ def test_bad_arguments_are_value_errors(sample):
         ({"epochs": 0}, "epochs"), ({"batch_size": 1.5}, "batch_size"), ({"seed": -1}, "seed"),
         ({"inits": []}, "empty"), ({"inits": ["zeros", "zero"]}, "twice"),
         ({"n_train": 0}, "n_train"), ({"precision": "half"}, "precision"),
+        ({"loop": "while"}, "loop must be one of auto, fit, train_on_batch; got 'while'"),
     ]:
         with pytest.raises(ValueError, match=words):
             train_loss_progression(data=sample, verbose=False, **kwargs)
@@ -402,6 +403,19 @@ def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample
     # Different seeds, different draws and data orders.
     other = df[(df["init"] == HE) & (df["seed"] == 0)]
     assert not np.allclose(other["loss"].to_numpy(), mine["loss"].to_numpy())
+
+
+def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
+    """One input per seed (a list of arrays): ``model.fit`` and ``train_on_batch`` give
+    the very same numbers."""
+    from weight_init.training import train_loss_progression
+
+    for loop in ("fit", "train_on_batch"):
+        df = train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
+                                    seeds=[0, 1], precision="float32", verbose=False, loop=loop)
+        np.testing.assert_array_equal(df["loss"].to_numpy(), seeded["loss"].to_numpy())
+        np.testing.assert_array_equal(df["val_accuracy"].to_numpy(),
+                                      seeded["val_accuracy"].to_numpy())
 
 
 def test_same_seeds_give_byte_identical_csvs(seeded, sample, tmp_path):

@@ -45,6 +45,29 @@ def test_recording_does_not_change_the_training(recorded, sample):
     assert list(df.columns) == list(plain.columns)
 
 
+def other_loop() -> str:
+    """The epoch loop ``loop='auto'`` does not pick on this backend."""
+    from weight_init.cli import import_keras
+    from weight_init.fused_training import resolve_loop
+
+    return "fit" if resolve_loop(import_keras(), "auto") == "train_on_batch" else "train_on_batch"
+
+
+def test_fit_and_train_on_batch_loops_give_the_very_same_training_and_statistics(recorded, sample):
+    from weight_init.training import train_loss_progression
+
+    df, stats = recorded
+    other, other_stats = train_loss_progression(
+        data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False,
+        layer_stats_every=EVERY, loop=other_loop())
+    np.testing.assert_array_equal(other["loss"].to_numpy(), df["loss"].to_numpy())
+    np.testing.assert_array_equal(other["val_loss"].to_numpy(), df["val_loss"].to_numpy())
+    assert other_stats.table.shape == stats.table.shape
+    numbers = stats.table.select_dtypes("number").columns
+    np.testing.assert_array_equal(other_stats.table[numbers].to_numpy(),
+                                  stats.table[numbers].to_numpy())
+
+
 def test_one_row_per_network_recorded_step_and_layer(recorded):
     _, stats = recorded
     t = stats.table

@@ -1,5 +1,6 @@
 """The machinery of the fused training loop of :func:`weight_init.training.train_loss_progression`:
-the summed loss, the per-network batch-loss metrics and the progress bar.
+the summed loss, the per-network batch-loss metrics, one epoch of training (``fit`` or
+``train_on_batch``) and the progress bar.
 
 Keras is passed in by the caller; this module imports only the standard library at import time.
 """
@@ -8,9 +9,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-__all__ = ["build_seeded_cnns", "batch_loss_metrics", "summed_loss", "Progress"]
+__all__ = [
+    "AUTO_LOOP", "LOOPS", "build_seeded_cnns", "batch_loss_metrics", "summed_loss", "check_loop",
+    "resolve_loop",
+    "fit_epoch", "Progress",
+]
 
 
 def build_seeded_cnns(
@@ -76,6 +81,108 @@ def summed_loss(keras: Any) -> Any:
             return ops.sum(cross_entropy(y, y_pred), axis=-1)
 
     return SummedCrossEntropy(name="summed_cross_entropy")
+
+
+#: What ``loop='auto'`` picks per Keras backend (measured, see ``benchmarks/README.md``):
+#: ``fit`` where a ``train_on_batch`` call costs most (JAX: the state moves between Keras
+#: and the device at every call), ``train_on_batch`` on TensorFlow and torch, where a
+#: ``fit`` call per epoch costs more than it saves on a CPU.
+AUTO_LOOP = {"jax": "fit"}
+LOOPS = ("auto", "fit", "train_on_batch")
+
+
+def check_loop(loop: str) -> str:
+    """``loop`` if it is one of :data:`LOOPS`, else a ``ValueError`` naming them."""
+    if loop not in LOOPS:
+        raise ValueError(f"loop must be one of {', '.join(LOOPS)}; got {loop!r}")
+    return loop
+
+
+def resolve_loop(keras: Any, loop: str = "auto") -> str:
+    """``'fit'`` or ``'train_on_batch'``: ``loop`` itself, or for ``'auto'`` the
+    backend's entry in :data:`AUTO_LOOP` (``'train_on_batch'`` if none)."""
+    check_loop(loop)
+    return AUTO_LOOP.get(keras.backend.backend(), "train_on_batch") if loop == "auto" else loop
+
+
+def fit_epoch(
+    keras: Any,
+    model: Any,
+    x: Any,
+    y: Any,
+    batch_size: int,
+    n_networks: int,
+    *,
+    on_batch: Callable[[int, list[float]], None] | None = None,
+    recorder: Any = None,
+    first_step: int = 0,
+    loop: str = "auto",
+) -> list[list[float]]:
+    """One epoch over ``(x, y)`` in the order given, batches of ``batch_size`` cut as
+    ``fit`` cuts them (the last one smaller); returns every batch's own losses,
+    ``losses[step][k]`` for network ``k`` (the ``batch_loss_k`` metrics of
+    :func:`batch_loss_metrics`). ``x`` is an array or a list of arrays (one per input).
+
+    ``loop='fit'`` runs one ``model.fit(x, y, shuffle=False, epochs=1)``, which keeps the
+    model's state inside the backend for the whole epoch; without a ``recorder`` the
+    losses are read in Keras' callback thread (``async_safe``), so the next step is
+    dispatched without waiting for them. ``loop='train_on_batch'`` calls
+    ``model.train_on_batch`` once per batch. Both give the same numbers (tested bit for
+    bit); ``'auto'`` picks per backend (:func:`resolve_loop`).
+
+    ``on_batch(step, losses)`` is called after every step (``step`` from 0; with
+    ``fit``, possibly in Keras' callback thread: keep it light). ``recorder`` (a
+    :class:`weight_init.training_stats.LayerStatsRecorder`) wraps every step it
+    ``records`` (numbered from ``first_step``) in its ``before(x_batch, step)`` and
+    ``after()``, with the model's variables up to date (a state sync on JAX).
+    """
+    keys = [f"batch_loss_{k}" for k in range(n_networks)]
+    losses: dict[int, list[float]] = {}
+    several = isinstance(x, (list, tuple))
+
+    def batch_of(a: Any, step: int) -> Any:
+        cut = slice(step * batch_size, (step + 1) * batch_size)
+        return [part[cut] for part in a] if isinstance(a, (list, tuple)) else a[cut]
+
+    def begin(step: int) -> bool:
+        record = recorder is not None and recorder.records(first_step + step)
+        if record:
+            recorder.before(batch_of(x, step), first_step + step)
+        return record
+
+    def end(step: int, logs: Any) -> None:
+        values = [float(logs[key]) for key in keys]
+        losses[step] = values
+        if on_batch is not None:
+            on_batch(step, values)
+
+    if resolve_loop(keras, loop) == "train_on_batch":
+        n = len(x[0]) if several else len(x)
+        for step in range(-(-n // batch_size)):
+            record = begin(step)
+            logs = model.train_on_batch(batch_of(x, step), batch_of(y, step), return_dict=True)
+            if record:
+                recorder.after()
+            end(step, logs)
+        return [losses[step] for step in range(len(losses))]
+
+    class BatchLosses(keras.callbacks.Callback):
+        async_safe = recorder is None
+
+        def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+            if recorder is not None and recorder.records(first_step + batch):
+                self.model  # noqa: B018  (on JAX: puts the training state into the variables)
+                begin(batch)
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            if recorder is not None and recorder.records(first_step + batch):
+                self.model  # noqa: B018
+                recorder.after()
+            end(batch, logs)
+
+    model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
+              callbacks=[BatchLosses()])
+    return [losses[step] for step in range(len(losses))]
 
 
 class Progress:

@@ -23,8 +23,11 @@ Speed, with the protocol unchanged:
   the summed loss ``sum_k L_k``, which gives each network exactly the gradient it would
   get alone: one training step per batch instead of one per network and batch, and the
   framework can run the networks' independent operations side by side on the cores;
-* the loop is ours (``train_on_batch``), not ``fit``: no data pipeline is built per
-  epoch, and the seeded data order is the same for every network;
+* the data order is ours (seeded, the same for every network of a seed), and each epoch
+  runs as the backend runs it fastest (:func:`weight_init.fused_training.fit_epoch`): one
+  ``model.fit`` per epoch on JAX, which keeps the training state on the device, one
+  ``train_on_batch`` per batch on TensorFlow and torch, which builds no data pipeline
+  per epoch; the numbers are the same either way;
 * validation is one inference pass over the test images per epoch for all networks,
   in batches of 1,000 (the same numbers as batches of 128, fewer steps);
 * ``precision='auto'`` computes the layers in bfloat16 where the CPU does that natively
@@ -219,6 +222,7 @@ def train_loss_progression(
     verbose: bool = True,
     layer_stats_every: int | None = None,
     seeds: Sequence[int] | None = None,
+    loop: str = "auto",
 ) -> Any:
     """Train the CNN once per initializer, all together, recording every batch's loss.
 
@@ -253,6 +257,10 @@ def train_loss_progression(
         networks together; each seed has its own data order, and a network's numbers
         depend only on its seed and label (the same as a run with ``seed=s``). The table
         then has a ``seed`` column after ``init`` (also with a list of one seed).
+    loop : {'auto', 'fit', 'train_on_batch'}
+        How an epoch runs (:func:`weight_init.fused_training.fit_epoch`): one
+        ``model.fit`` call or one ``train_on_batch`` call per batch; ``'auto'`` picks
+        per backend. Only the speed depends on it, not the numbers.
 
     Returns
     -------
@@ -275,12 +283,14 @@ def train_loss_progression(
 
     from .cli import import_keras
     from .cnn import build_cnns, network_seeds
-    from .fused_training import Progress, batch_loss_metrics, build_seeded_cnns, summed_loss
+    from .fused_training import (Progress, batch_loss_metrics, build_seeded_cnns, check_loop,
+                                 fit_epoch, summed_loss)
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     network_seeds(seed, "")  # validates seed
+    check_loop(loop)
     by_seed = seeds is not None
     run_seeds = [int(seed)] if seeds is None else check_seeds(seeds)
     if layer_stats_every is not None:
@@ -329,27 +339,21 @@ def train_loss_progression(
     val: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     names = [f"{label}/{s}" if len(run_seeds) > 1 else label for label, _, s in nets]
     progress = Progress(names, epochs, steps) if verbose else None
-    keys = [f"batch_loss_{k}" for k in range(n)]
     orders = [np.random.default_rng([s, 0xDA7A]) for s in run_seeds]
     where = [run_seeds.index(s) for _, _, s in nets]  # each network's input
-    # Our own loop over train_on_batch: the data order is ours (seeded, one per seed),
-    # batches are cut as fit cuts them (the last one smaller), no per-epoch data pipeline.
+    # Every epoch over the data in our own seeded order (one per seed), batches cut as fit
+    # cuts them (the last one smaller), every batch's losses recorded.
     for epoch in range(epochs):
         perms = [order.permutation(len(x)) for order in orders]
-        for step in range(steps):
-            idx = [perm[step * batch_size:(step + 1) * batch_size] for perm in perms]
-            xb = [x[i] for i in idx] if by_seed else x[idx[0]]
-            yb = np.stack([y[idx[w]] for w in where], axis=1) if by_seed else y[idx[0]]
-            record = recorder is not None and recorder.records(epoch * steps + step)
-            if record:
-                recorder.before(xb, epoch * steps + step)
-            logs = model.train_on_batch(xb, yb, return_dict=True)
-            if record:
-                recorder.after()
-            losses = [float(logs[key]) for key in keys]
-            rows.extend((*nets[k][::2], epoch + 1, step + 1, losses[k]) for k in range(n))
-            if progress is not None:
-                progress.batch(epoch, step + 1, losses)
+        xs = [x[perm] for perm in perms] if by_seed else x[perms[0]]
+        ys = np.stack([y[perms[w]] for w in where], axis=1) if by_seed else y[perms[0]]
+        on_batch = None
+        if progress is not None:
+            on_batch = lambda step, losses, epoch=epoch: progress.batch(epoch, step + 1, losses)  # noqa: E731
+        losses = fit_epoch(keras, model, xs, ys, batch_size, n, on_batch=on_batch,
+                           recorder=recorder, first_step=epoch * steps, loop=loop)
+        for step, values in enumerate(losses):
+            rows.extend((*nets[k][::2], epoch + 1, step + 1, values[k]) for k in range(n))
         logits = np.concatenate([
             np.asarray(model.predict_on_batch(
                 [x_val[i:i + validation_batch_size]] * len(run_seeds) if by_seed
