@@ -6,9 +6,13 @@ One run reports, per precision (float32, bfloat16):
 * the **kernel roofline**: GFLOP/s of a large matmul (``N^3``, ``2 N^3`` FLOP) and of
   the forward convolution of ``conv2`` alone (batch 128, 26x26x32 -> 24x24x64, 3x3,
   ``2 * 128 * 24 * 24 * 64 * 3 * 3 * 32 = 2.72`` GFLOP), through ``keras.ops``;
+* the two **backward kernels** of ``conv2`` alone (the input gradient and the filter
+  gradient, each ``2.72`` GFLOP, timed through the backend's autodiff) and the
+  **training roofline** they imply, ``3 / (1/forward + 1/backward_input +
+  1/backward_filter)``: the rate of a step made of conv2's three kernels and nothing else;
 * the **fused training** (:func:`weight_init.training.train_loss_progression`) as a
   whole: wall time and effective GFLOP/s from the analytic FLOP count below, and its
-  share of the conv2 kernel's rate;
+  share of the conv2 forward kernel's rate and of the training roofline;
 * the **split of one training step**, by timing variants of the same fused model on the
   same batches after warm-up: ``forward`` (``predict_on_batch``, no dropout),
   ``full`` (``train_on_batch`` with RMSprop), ``sgd`` (the same with plain SGD: the
@@ -75,17 +79,68 @@ def _rate(fn, flop: float, ops, min_time: float = 1.0) -> float:
     return flop * n / (time.perf_counter() - start) / 1e9
 
 
+def conv2_backward_kernels(keras, x, k, dy):
+    """The two backward kernels of ``conv2``, each alone, as the backend's autodiff calls
+    them: ``dL/dx`` (backprop to the input) and ``dL/dk`` (the filter gradient) of
+    ``L = sum(conv(x, k) * dy)``, compiled where the backend compiles a training step (a
+    ``tf.function`` on TensorFlow, ``jax.jit`` on JAX; torch runs eagerly), so the unused
+    forward convolution is pruned. This is the one backend-specific part of the benchmark:
+    ``keras.ops`` has no gradient."""
+    ops = keras.ops
+    backend = keras.backend.backend()
+    loss = lambda xx, kk: ops.sum(ops.conv(xx, kk, padding="valid") * dy)  # noqa: E731
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        def grad(argnum):
+            @tf.function
+            def fn():
+                with tf.GradientTape() as tape:
+                    watched = (x, k)[argnum]
+                    tape.watch(watched)
+                    value = loss(x, k)
+                return tape.gradient(value, watched)
+            return fn
+        return grad(0), grad(1)
+    if backend == "jax":
+        import jax
+
+        gx, gk = jax.jit(jax.grad(loss, argnums=0)), jax.jit(jax.grad(loss, argnums=1))
+        return (lambda: gx(x, k)), (lambda: gk(x, k))
+    if backend == "torch":
+        import torch
+
+        xt = x.permute(0, 3, 1, 2).contiguous()
+        kt = k.permute(3, 2, 0, 1).contiguous()
+        dyt = dy.permute(0, 3, 1, 2).contiguous()
+        return (lambda: torch.nn.grad.conv2d_input(xt.shape, kt, dyt)), \
+            (lambda: torch.nn.grad.conv2d_weight(xt, kt.shape, dyt))
+    raise ValueError(f"no backward-kernel timing for the {backend} backend")
+
+
 def kernel_rates(keras, dtype: str, n: int) -> dict[str, float]:
+    """GFLOP/s of the matmul and of conv2's forward and two backward kernels, and the
+    training step's own roofline: ``3 / (1/forward + 1/backward_input +
+    1/backward_filter)``, the rate of a step whose FLOPs split as conv2's do (forward,
+    input gradient, filter gradient: one third each) and each run at its lone kernel's
+    rate, with nothing else in between."""
     ops = keras.ops
     rng = np.random.default_rng(0)
     a = ops.cast(rng.standard_normal((n, n), dtype=np.float32), dtype)
     b = ops.cast(rng.standard_normal((n, n), dtype=np.float32), dtype)
     x = ops.cast(rng.standard_normal((128, 26, 26, 32), dtype=np.float32), dtype)
     k = ops.cast(rng.standard_normal((3, 3, 32, 64), dtype=np.float32) * 0.1, dtype)
-    return {
+    dy = ops.cast(rng.standard_normal((128, 24, 24, 64), dtype=np.float32), dtype)
+    rates = {
         "matmul": _rate(lambda: ops.matmul(a, b), 2.0 * n**3, ops),
         "conv2_forward": _rate(lambda: ops.conv(x, k, padding="valid"), CONV2_FLOP, ops),
     }
+    back_input, back_filter = conv2_backward_kernels(keras, x, k, dy)
+    rates["conv2_backward_input"] = _rate(back_input, CONV2_FLOP, ops)
+    rates["conv2_backward_filter"] = _rate(back_filter, CONV2_FLOP, ops)
+    rates["training_roofline"] = 3.0 / sum(
+        1.0 / rates[f"conv2_{part}"] for part in ("forward", "backward_input", "backward_filter"))
+    return rates
 
 
 def _mean_time(fn, steps: int) -> float:
@@ -196,6 +251,8 @@ def main() -> int:
         dtype = "float32" if name == "float32" else "bfloat16"
         res["kernels_gflops"] = kernel_rates(keras, dtype, args.matmul_n)
         res["share_of_conv2_kernel"] = res["fused_gflops"] / res["kernels_gflops"]["conv2_forward"]
+        res["share_of_training_roofline"] = (res["fused_gflops"]
+                                             / res["kernels_gflops"]["training_roofline"])
         split = step_split(keras, x, y, x_val, policy, labels, fns, args.split_steps, 128)
         steps = -(-len(x) // 128) * args.epochs
         parts = {"forward": split["forward"] * steps, "backward": split["backward"] * steps,
@@ -207,8 +264,13 @@ def main() -> int:
         results[name] = res
         k = res["kernels_gflops"]
         print(f"\n{name}: fused training {wall:.1f} s = {res['fused_gflops']:.0f} GFLOP/s "
-              f"({100 * res['share_of_conv2_kernel']:.0f} % of the conv2 kernel); kernels: matmul "
-              f"{k['matmul']:.0f}, conv2 forward {k['conv2_forward']:.0f} GFLOP/s", flush=True)
+              f"({100 * res['share_of_conv2_kernel']:.0f} % of the conv2 forward kernel, "
+              f"{100 * res['share_of_training_roofline']:.0f} % of the training roofline)", flush=True)
+        print(f"  kernels: matmul {k['matmul']:.0f}, conv2 forward {k['conv2_forward']:.0f}, "
+              f"backward input {k['conv2_backward_input']:.0f}, backward filter "
+              f"{k['conv2_backward_filter']:.0f} GFLOP/s; training roofline "
+              f"{k['training_roofline']:.0f} GFLOP/s ("
+              f"{100 * k['training_roofline'] / k['conv2_forward']:.0f} % of conv2 forward)", flush=True)
         print(f"  one step: {1e3 * split['full']:.1f} ms (forward {1e3 * split['forward']:.1f}, "
               f"optimizer {1e3 * split['optimizer']:.1f}, overhead {1e3 * split['overhead']:.1f}, "
               f"backward {1e3 * split['backward']:.1f}); validation pass "
