@@ -157,6 +157,7 @@ def step_split(keras, x, y, x_val, precision: str, labels, fns, steps: int,
     """Seconds per training step of each variant, and of one validation pass."""
     from weight_init.cnn import build_cnns
     from weight_init.fused_training import batch_loss_metrics, summed_loss
+    from weight_init.training import default_validation_batch_size
 
     def model_with(optimizer):
         model = build_cnns(fns, labels, seed=0, precision=precision)
@@ -172,8 +173,9 @@ def step_split(keras, x, y, x_val, precision: str, labels, fns, steps: int,
     plain = _mean_time(lambda i: sgd.train_on_batch(x[batch(i)], y[batch(i)], return_dict=True), steps)
     forward = _mean_time(lambda i: rms.predict_on_batch(x[batch(i)]), steps)
     one = _mean_time(lambda i: rms.train_on_batch(x[i:i + 1], y[i:i + 1], return_dict=True), steps)
-    val = _mean_time(lambda i: np.concatenate([np.asarray(rms.predict_on_batch(x_val[j:j + 1000]))
-                                               for j in range(0, len(x_val), 1000)]), 3)
+    vb = default_validation_batch_size(keras)  # as the training validates
+    val = _mean_time(lambda i: np.concatenate([np.asarray(rms.predict_on_batch(x_val[j:j + vb]))
+                                               for j in range(0, len(x_val), vb)]), 3)
     optimizer = max(full - plain, 0.0)
     return {"full": full, "forward": forward, "optimizer": optimizer, "overhead": one,
             "backward": max(full - forward - optimizer - one, 0.0), "validation_pass": val}

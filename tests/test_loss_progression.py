@@ -219,6 +219,23 @@ def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
         trained[trained["init"] == HE]["val_accuracy"].iloc[0], abs=0.002)
 
 
+def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample):
+    from weight_init.cli import import_keras
+    from weight_init.training import default_validation_batch_size, train_loss_progression
+
+    assert default_validation_batch_size(import_keras()) == 128  # the tests run on a CPU
+    runs = [train_loss_progression([HE], data=sample, n_train=256, epochs=1, seed=0,
+                                   precision="float32", verbose=False, validation_batch_size=vb)
+            for vb in (None, 1000, 7)]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other["loss"].to_numpy(), runs[0]["loss"].to_numpy())
+        # TensorFlow's CPU convolutions round differently at other batch sizes: float32
+        # rounding of the logits, far below 1e-5 of the mean loss.
+        np.testing.assert_allclose(other["val_loss"].to_numpy(), runs[0]["val_loss"].to_numpy(),
+                                   rtol=1e-5)
+        assert abs(other["val_accuracy"].iloc[0] - runs[0]["val_accuracy"].iloc[0]) <= 1 / 1000
+
+
 def test_bfloat16_arithmetic_gives_the_same_picture(sample, capsys):
     from weight_init.training import final_accuracy, train_loss_progression
 
@@ -249,6 +266,7 @@ def test_bad_arguments_are_value_errors(sample):
         ({"inits": []}, "empty"), ({"inits": ["zeros", "zero"]}, "twice"),
         ({"n_train": 0}, "n_train"), ({"precision": "half"}, "precision"),
         ({"loop": "while"}, "loop must be one of auto, fit, train_on_batch; got 'while'"),
+        ({"validation_batch_size": 0}, "validation_batch_size"),
     ]:
         with pytest.raises(ValueError, match=words):
             train_loss_progression(data=sample, verbose=False, **kwargs)
