@@ -229,8 +229,8 @@ def test_validation_batch_size_changes_the_validation_numbers_at_most_by_roundin
             for vb in (None, 1000, 7)]
     for other in runs[1:]:
         np.testing.assert_array_equal(other["loss"].to_numpy(), runs[0]["loss"].to_numpy())
-        # TensorFlow's CPU convolutions round differently at other batch sizes: float32
-        # rounding of the logits, far below 1e-5 of the mean loss.
+        # Convolutions may round differently at other batch sizes: float32 rounding of
+        # the logits, far below 1e-5 of the mean loss.
         np.testing.assert_allclose(other["val_loss"].to_numpy(), runs[0]["val_loss"].to_numpy(),
                                    rtol=1e-5)
         assert abs(other["val_accuracy"].iloc[0] - runs[0]["val_accuracy"].iloc[0]) <= 1 / 1000

@@ -13,8 +13,7 @@ from typing import Any, Callable, Sequence
 
 __all__ = [
     "AUTO_LOOP", "LOOPS", "build_seeded_cnns", "batch_loss_metrics", "summed_loss", "check_loop",
-    "resolve_loop",
-    "fit_epoch", "Progress",
+    "resolve_loop", "Reordered", "fit_epoch", "Progress",
 ]
 
 
@@ -105,6 +104,32 @@ def resolve_loop(keras: Any, loop: str = "auto") -> str:
     return AUTO_LOOP.get(keras.backend.backend(), "train_on_batch") if loop == "auto" else loop
 
 
+class Reordered:
+    """The rows of ``array`` in the order ``index``, gathered only when read: a slice
+    gathers that slice's rows (one batch), ``numpy.asarray`` all of them (for ``fit``).
+    With a list of index arrays the rows stack along a new axis 1: row ``i`` is
+    ``[array[index[0][i]], array[index[1][i]], ...]``.
+    """
+
+    def __init__(self, array: Any, index: Any) -> None:
+        self.array, self.index = array, index
+
+    def __len__(self) -> int:
+        return len(self.index[0] if isinstance(self.index, list) else self.index)
+
+    def __getitem__(self, cut: slice) -> Any:
+        import numpy as np
+
+        if isinstance(self.index, list):
+            return np.stack([self.array[i[cut]] for i in self.index], axis=1)
+        return self.array[self.index[cut]]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        import numpy as np
+
+        return np.asarray(self[:], dtype=dtype)
+
+
 def fit_epoch(
     keras: Any,
     model: Any,
@@ -121,7 +146,9 @@ def fit_epoch(
     """One epoch over ``(x, y)`` in the order given, batches of ``batch_size`` cut as
     ``fit`` cuts them (the last one smaller); returns every batch's own losses,
     ``losses[step][k]`` for network ``k`` (the ``batch_loss_k`` metrics of
-    :func:`batch_loss_metrics`). ``x`` is an array or a list of arrays (one per input).
+    :func:`batch_loss_metrics`). ``x`` is an array or a list of arrays (one per input);
+    ``x`` and ``y`` may also be :class:`Reordered` views, which ``train_on_batch`` reads a
+    batch at a time (no copy of the epoch's data) and ``fit`` gathers at once.
 
     ``loop='fit'`` runs one ``model.fit(x, y, shuffle=False, epochs=1)``, which keeps the
     model's state inside the backend for the whole epoch; without a ``recorder`` the
@@ -180,7 +207,10 @@ def fit_epoch(
                 recorder.after()
             end(batch, logs)
 
-    model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
+    import numpy as np
+
+    model.fit([np.asarray(a) for a in x] if several else np.asarray(x), np.asarray(y),
+              batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
               callbacks=[BatchLosses()])
     return [losses[step] for step in range(len(losses))]
 

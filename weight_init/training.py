@@ -257,9 +257,8 @@ def train_loss_progression(
     validation_batch_size : int, optional
         Batch size of the per-epoch validation pass; default
         :func:`default_validation_batch_size` (128 on a CPU, 1,000 on an accelerator). It
-        changes the validation numbers at
-        most by float rounding (TensorFlow's CPU convolutions round differently at
-        different batch sizes).
+        changes the validation numbers at most by float rounding (a backend's
+        convolutions may round differently at different batch sizes).
     precision : {'auto', 'float32', 'bfloat16'}
         Arithmetic of the layers (see :func:`resolve_precision`); weights, gradients,
         optimizer, logits and losses are float32 either way.
@@ -300,8 +299,8 @@ def train_loss_progression(
 
     from .cli import import_keras
     from .cnn import build_cnns, network_seeds
-    from .fused_training import (Progress, batch_loss_metrics, build_seeded_cnns, check_loop,
-                                 fit_epoch, summed_loss)
+    from .fused_training import (Progress, Reordered, batch_loss_metrics, build_seeded_cnns,
+                                 check_loop, fit_epoch, summed_loss)
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -365,8 +364,8 @@ def train_loss_progression(
     # cuts them (the last one smaller), every batch's losses recorded.
     for epoch in range(epochs):
         perms = [order.permutation(len(x)) for order in orders]
-        xs = [x[perm] for perm in perms] if by_seed else x[perms[0]]
-        ys = np.stack([y[perms[w]] for w in where], axis=1) if by_seed else y[perms[0]]
+        xs = [Reordered(x, perm) for perm in perms] if by_seed else Reordered(x, perms[0])
+        ys = Reordered(y, [perms[w] for w in where] if by_seed else perms[0])
         on_batch = None
         if progress is not None:
             on_batch = lambda step, losses, epoch=epoch: progress.batch(epoch, step + 1, losses)  # noqa: E731
