@@ -148,7 +148,11 @@ def _cpu_has_bf16() -> bool:
 
 def _computes_on_cpu(keras: Any) -> bool:
     """Whether Keras' backend sees no device but the CPU."""
-    return all(d.lower().startswith("cpu") for d in keras.distribution.list_devices())
+    try:
+        devices = keras.distribution.list_devices()
+    except AttributeError:  # a backend without keras.distribution (torch)
+        devices = [str(keras.ops.convert_to_tensor(0.0).device)]
+    return all("cpu" in str(d).lower() for d in devices)
 
 
 def default_validation_batch_size(keras: Any) -> int:
