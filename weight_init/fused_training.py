@@ -84,8 +84,8 @@ def summed_loss(keras: Any) -> Any:
 
 #: What ``loop='auto'`` picks per Keras backend (measured, see ``benchmarks/README.md``):
 #: ``fit`` where a ``train_on_batch`` call costs most (JAX: the state moves between Keras
-#: and the device at every call), ``train_on_batch`` on TensorFlow and torch, where a
-#: ``fit`` call per epoch costs more than it saves on a CPU.
+#: and the device at every call), ``train_on_batch`` on TensorFlow and torch (on a CPU,
+#: ``fit`` measured slower on TensorFlow, no faster on torch).
 AUTO_LOOP = {"jax": "fit"}
 LOOPS = ("auto", "fit", "train_on_batch")
 

@@ -158,8 +158,8 @@ def _computes_on_cpu(keras: Any) -> bool:
 def default_validation_batch_size(keras: Any) -> int:
     """The validation pass's batch size when none is given: 128 when Keras computes on
     the CPU (measured on this project's 2-core CPU, TensorFlow: about 1.5x the speed of
-    batches of 1,000, whose activations do not fit the caches), 1,000 on an accelerator
-    (fewer calls)."""
+    batches of 1,000, presumably because a smaller batch's activations stay in the
+    caches), 1,000 on an accelerator (fewer calls)."""
     return 128 if _computes_on_cpu(keras) else 1000
 
 
