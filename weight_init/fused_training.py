@@ -2,7 +2,8 @@
 the summed loss, the per-network batch-loss metrics, one epoch of training (``fit`` or
 ``train_on_batch``) and the progress bar.
 
-Keras is passed in by the caller; this module imports only the standard library at import time.
+Keras is passed in by the caller; this module imports only numpy and the standard library at
+import time.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import sys
 import time
 from typing import Any, Callable, Sequence
+
+import numpy as np
 
 __all__ = [
     "AUTO_LOOP", "LOOPS", "build_seeded_cnns", "batch_loss_metrics", "summed_loss", "check_loop",
@@ -118,15 +121,11 @@ class Reordered:
         return len(self.index[0] if isinstance(self.index, list) else self.index)
 
     def __getitem__(self, cut: slice) -> Any:
-        import numpy as np
-
         if isinstance(self.index, list):
             return np.stack([self.array[i[cut]] for i in self.index], axis=1)
         return self.array[self.index[cut]]
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        import numpy as np
-
         return np.asarray(self[:], dtype=dtype)
 
 
@@ -206,8 +205,6 @@ def fit_epoch(
                 self.model  # noqa: B018
                 recorder.after()
             end(batch, logs)
-
-    import numpy as np
 
     model.fit([np.asarray(a) for a in x] if several else np.asarray(x), np.asarray(y),
               batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
