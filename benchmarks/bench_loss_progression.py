@@ -6,7 +6,7 @@ build the CNN, ``compile(RMSprop(), categorical cross-entropy)`` and
 ``model.fit(x, y, batch_size=128, epochs=12, validation_data=(x_test, y_test))`` with a
 callback that records every batch's loss (recovered exactly from Keras' running epoch
 mean: ``L_b = (m_b W_b - m_{b-1} W_{b-1}) / w_b`` with ``W_b`` the examples seen so far).
-Ours is :func:`weight_init.training.train_loss_progression`: the networks trained
+Ours is :func:`weight_init.studies.loss_progression.study.train_loss_progression`: the networks trained
 together in one model, one validation pass per epoch; timed in float32
 (``fused-float32``: the same arithmetic as the plain way) and with the default
 ``precision='auto'`` (``fused``: bfloat16 layers on a CPU with AMX/AVX512-BF16).
@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from weight_init.cli import import_keras, make_parser, nonnegative_int, positive_int, run  # noqa: E402
-from weight_init.data import load_mnist  # noqa: E402
-from weight_init.training import (  # noqa: E402
+from weight_init._optional import import_keras  # noqa: E402
+from weight_init.cli.common import make_parser, nonnegative_int, positive_int, run  # noqa: E402
+from weight_init.studies.loss_progression.study import (  # noqa: E402
     ARTICLE_BATCH_SIZE,
     ARTICLE_EPOCHS,
     ARTICLE_N_TRAIN,
@@ -51,6 +51,7 @@ from weight_init.training import (  # noqa: E402
     resolve_precision,
     train_loss_progression,
 )
+from weight_init.studies.mnist import load_mnist  # noqa: E402
 
 #: plain: 3 x model.fit, float32; fused-float32: ours in float32; fused: ours with the
 #: precision 'auto' picks (bfloat16 arithmetic on a CPU with AMX/AVX512-BF16).
@@ -60,7 +61,7 @@ WAYS = ("plain", "fused-float32", "fused")
 def plain_way(data, inits, *, n_train, epochs, batch_size, seed):
     """Three sequential ``model.fit`` calls; returns per-network batch losses and
     per-epoch validation accuracies."""
-    from weight_init.cnn import build_cnn
+    from weight_init.studies.loss_progression.cnn import build_cnn
 
     keras = import_keras()
     x, y, x_val, y_val = prepare_data(data, n_train, verbose=False)

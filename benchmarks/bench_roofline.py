@@ -10,7 +10,7 @@ One run reports, per precision (float32, bfloat16):
   gradient, each ``2.72`` GFLOP, timed through the backend's autodiff) and the
   **training roofline** they imply, ``3 / (1/forward + 1/backward_input +
   1/backward_filter)``: the rate of a step made of conv2's three kernels and nothing else;
-* the **fused training** (:func:`weight_init.training.train_loss_progression`) as a
+* the **fused training** (:func:`weight_init.studies.loss_progression.study.train_loss_progression`) as a
   whole: wall time and effective GFLOP/s from the analytic FLOP count below, and its
   share of the conv2 forward kernel's rate and of the training roofline;
 * the **split of one training step**, by timing variants of the same fused model on the
@@ -49,7 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from weight_init.cli import import_keras, make_parser, positive_int, run  # noqa: E402
+from weight_init._optional import import_keras  # noqa: E402
+from weight_init.cli.common import make_parser, positive_int, run  # noqa: E402
 
 #: Forward FLOPs per image and network (see the module docstring).
 FORWARD_FLOP = {"conv1": 26 * 26 * 32 * 9 * 2, "conv2": 24 * 24 * 64 * 288 * 2,
@@ -155,9 +156,9 @@ def _mean_time(fn, steps: int) -> float:
 def step_split(keras, x, y, x_val, precision: str, labels, fns, steps: int,
                batch_size: int) -> dict[str, float]:
     """Seconds per training step of each variant, and of one validation pass."""
-    from weight_init.cnn import build_cnns
-    from weight_init.fused_training import batch_loss_metrics, summed_loss
-    from weight_init.training import default_validation_batch_size
+    from weight_init.studies.loss_progression.cnn import build_cnns
+    from weight_init.studies.loss_progression.fused import batch_loss_metrics, summed_loss
+    from weight_init.studies.loss_progression.study import default_validation_batch_size
 
     def model_with(optimizer):
         model = build_cnns(fns, labels, seed=0, precision=precision)
@@ -196,8 +197,13 @@ def main() -> int:
 
     keras = import_keras()
     t_import = time.perf_counter() - START
-    from weight_init.data import load_mnist
-    from weight_init.training import DEFAULT_INITS, prepare_data, resolve_init, train_loss_progression
+    from weight_init.studies.loss_progression.study import (
+        DEFAULT_INITS,
+        prepare_data,
+        resolve_init,
+        train_loss_progression,
+    )
+    from weight_init.studies.mnist import load_mnist
 
     data = load_mnist(args.dataset)
     x, y, x_val, _ = prepare_data(data, args.n_train, verbose=True)
@@ -214,7 +220,7 @@ def main() -> int:
     first = {}
 
     def progress_probe():
-        import weight_init.fused_training as fused
+        import weight_init.studies.loss_progression.fused as fused
 
         original = fused.Progress.batch
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: the cost of an extra seed in the loss-progression training, measured in one run.
 
-After a short warm-up, :func:`weight_init.training.train_loss_progression` with the three
+After a short warm-up, :func:`weight_init.studies.loss_progression.study.train_loss_progression` with the three
 default initializers trains once with one seed (3 networks) and once with ``--n-seeds``
 seeds (``3 x N`` networks in the one fused model), on the same data and settings.
 Printed: both wall times, their ratio, and the cost per extra seed,
@@ -22,9 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from weight_init.cli import import_keras, make_parser, positive_int, run  # noqa: E402
-from weight_init.data import load_mnist  # noqa: E402
-from weight_init.training import ARTICLE_N_TRAIN, train_loss_progression  # noqa: E402
+from weight_init._optional import import_keras  # noqa: E402
+from weight_init.cli.common import make_parser, positive_int, run  # noqa: E402
+from weight_init.studies.loss_progression.study import ARTICLE_N_TRAIN, train_loss_progression  # noqa: E402
+from weight_init.studies.mnist import load_mnist  # noqa: E402
 
 
 def main() -> int:

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Benchmark: the per-step cost of the two epoch loops, ``train_on_batch`` against ``fit``.
 
-The fused model of :func:`weight_init.training.train_loss_progression` is trained for a
+The fused model of :func:`weight_init.studies.loss_progression.study.train_loss_progression` is trained for a
 few epochs twice on the same batches, from the same initial weights, with the package's
-own epoch function :func:`weight_init.fused_training.fit_epoch`:
+own epoch function :func:`weight_init.studies.loss_progression.fused.fit_epoch`:
 
 * ``train_on_batch``: one ``model.train_on_batch`` call per batch;
 * ``fit``: one ``model.fit(x[perm], y[perm], shuffle=False, epochs=1)`` per epoch (the
@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from weight_init.cli import import_keras, make_parser, positive_int, run  # noqa: E402
+from weight_init._optional import import_keras  # noqa: E402
+from weight_init.cli.common import make_parser, positive_int, run  # noqa: E402
 
 
 def main() -> int:
@@ -47,10 +48,10 @@ def main() -> int:
     args = parser.parse_args()
 
     keras = import_keras()
-    from weight_init.cnn import build_cnns
-    from weight_init.data import load_mnist
-    from weight_init.fused_training import batch_loss_metrics, fit_epoch, summed_loss
-    from weight_init.training import DEFAULT_INITS, prepare_data, resolve_init
+    from weight_init.studies.loss_progression.cnn import build_cnns
+    from weight_init.studies.loss_progression.fused import batch_loss_metrics, fit_epoch, summed_loss
+    from weight_init.studies.loss_progression.study import DEFAULT_INITS, prepare_data, resolve_init
+    from weight_init.studies.mnist import load_mnist
 
     data = load_mnist(args.dataset)
     x, y, _, _ = prepare_data(data, args.n_train)

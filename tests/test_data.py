@@ -1,4 +1,4 @@
-"""weight_init.data.load_mnist: the Keras cache, the offline sample, local files, errors.
+"""weight_init.studies.mnist.load_mnist: the Keras cache, the offline sample, local files, errors.
 
 No test needs the internet or a real Keras cache: KERAS_HOME points at tmp_path, and
 the download host is replaced by an address that never answers.
@@ -11,8 +11,8 @@ import threading
 import numpy as np
 import pytest
 
-from weight_init import data as data_mod
-from weight_init.data import DATASETS, keras_cache_path, load_mnist, read_npz
+from weight_init.studies import mnist as data_mod
+from weight_init.studies.mnist import DATASETS, keras_cache_path, load_mnist, read_npz
 
 # TEST-NET-1 (RFC 5737): reserved for documentation, never routed.
 _BLACKHOLE = ("192.0.2.1", 443)

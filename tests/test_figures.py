@@ -1,4 +1,4 @@
-"""python -m weight_init.figures: re-renders the committed figures, refuses without full MNIST."""
+"""python -m weight_init.cli.figures: re-renders the committed figures, refuses without full MNIST."""
 
 import os
 import subprocess
@@ -11,14 +11,14 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from weight_init import figures  # noqa: E402
+from weight_init.cli import figures  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(tmp_path, *args):
     env = dict(os.environ, MPLBACKEND="Agg", KERAS_HOME=str(tmp_path / "keras_home"))
-    return subprocess.run([sys.executable, "-m", "weight_init.figures", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "weight_init.cli.figures", *args], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -40,7 +40,7 @@ def test_refuses_without_full_mnist_and_dry_run_lists_the_commands(tmp_path):
     lines = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split(":")[0] for line in lines] == [
         f"[{k}/{len(figures.FIGURES)}] {f.name}" for k, f in enumerate(figures.FIGURES, 1)]
-    assert lines[1].endswith(f"-m weight_init.scripts.activation_layers --activation linear "
+    assert lines[1].endswith(f"-m weight_init.cli.activation_layers --activation linear "
                              f"--dataset mnist-sample --no-show --output {out}/"
                              "linear-output-progression-violinplot.png")
     assert "--example 3-bias --no-show" in lines[3] and "--dataset" not in lines[3]
@@ -52,8 +52,9 @@ def test_refuses_without_full_mnist_and_dry_run_lists_the_commands(tmp_path):
     cache.write_bytes(b"")
     proc = _run(tmp_path, "--dry-run", "--only", "training-layer-stats.png")
     assert proc.returncode == 0 and "WARNING" not in proc.stderr
-    # One training run draws both training figures: the layer statistics go to images/.
-    assert f"--layer-stats-output {figures.IMAGES_DIR / 'training-layer-stats.png'}" in proc.stdout
+    # One training run draws both training figures: the layer statistics go to images/ of
+    # the current directory (here the checkout's).
+    assert f"--layer-stats-output {ROOT / 'images' / 'training-layer-stats.png'}" in proc.stdout
     assert f"--dataset {cache} --no-show --output" in proc.stdout
     assert "training-losses.png" in proc.stdout
 

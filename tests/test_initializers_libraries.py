@@ -128,7 +128,7 @@ def test_ks_tells_truncated_from_untruncated():
 
 
 def test_keras_initializer_wraps_every_law_and_empty_shapes():
-    from weight_init.keras_init import keras_initializer
+    from weight_init.keras_tools.initializer import keras_initializer
 
     for shape in ((0, 4), (3, 3, 0, 8)):
         w = keras_initializer("he_normal", seed=0)(shape)

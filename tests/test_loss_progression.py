@@ -12,17 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import script_helpers
 
 from weight_init import initializers
-from weight_init.training import (
+from weight_init.studies.loss_progression.study import (
     COLUMNS,
     DEFAULT_INITS,
     init_title,
     resolve_init,
     resolve_precision,
 )
-
-import script_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_loss_progression.py"
@@ -34,7 +33,7 @@ HE = "he_normal_untruncated"
 @pytest.fixture(scope="module")
 def trained(sample):
     """The three default networks, one epoch on 640 images, float32 (the exact protocol)."""
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     return train_loss_progression(data=sample, n_train=N_TRAIN, epochs=1, seed=0,
                                   precision="float32", verbose=False)
@@ -98,7 +97,7 @@ def test_precision_names():
 
 
 def test_cnn_is_the_keras_mnist_example_with_zero_biases_and_logits():
-    from weight_init.cnn import build_cnn
+    from weight_init.studies.loss_progression.cnn import build_cnn
 
     model = build_cnn(resolve_init(HE)[1], label=HE, seed=0)
     kinds = [type(layer).__name__ for layer in model.layers[1:]]
@@ -118,7 +117,7 @@ def test_cnn_is_the_keras_mnist_example_with_zero_biases_and_logits():
 
 
 def test_fused_model_holds_exactly_the_separate_networks():
-    from weight_init.cnn import build_cnn, build_cnns
+    from weight_init.studies.loss_progression.cnn import build_cnn, build_cnns
 
     specs = [resolve_init(s) for s in DEFAULT_INITS]
     fused = build_cnns([fn for _, fn in specs], [label for label, _ in specs], seed=3)
@@ -136,8 +135,8 @@ def test_fused_model_holds_exactly_the_separate_networks():
 
 
 def test_cross_entropy_from_logits_is_not_clipped():
-    from weight_init.cli import import_keras
-    from weight_init.cnn import cross_entropy
+    from weight_init._optional import import_keras
+    from weight_init.studies.loss_progression.cnn import cross_entropy
 
     keras = import_keras()
     z = np.array([[1000.0, 0.0, -3.0], [0.5, 0.2, 0.1]], dtype=np.float32)
@@ -167,7 +166,7 @@ def test_table_is_tidy_one_row_per_batch(trained, sample):
 
 
 def test_zero_network_stays_at_ln10_and_he_network_learns(trained):
-    from weight_init.training import final_accuracy
+    from weight_init.studies.loss_progression.study import final_accuracy
 
     zeros = losses(trained, "zeros")
     assert np.abs(zeros - LN10).max() < 0.01
@@ -183,9 +182,9 @@ def test_zero_network_stays_at_ln10_and_he_network_learns(trained):
 def test_each_row_is_its_batchs_own_loss_as_keras_fit_computes_it(trained, sample):
     """A plain Keras fit of one network with the same weights, dropout seeds and data
     order: its per-batch losses (recovered from Keras' running mean) are our rows."""
-    from weight_init.cli import import_keras
-    from weight_init.cnn import build_cnn
-    from weight_init.training import prepare_data
+    from weight_init._optional import import_keras
+    from weight_init.studies.loss_progression.cnn import build_cnn
+    from weight_init.studies.loss_progression.study import prepare_data
 
     keras = import_keras()
     x, y, _, _ = prepare_data(sample, N_TRAIN, verbose=False)
@@ -210,7 +209,7 @@ def test_each_row_is_its_batchs_own_loss_as_keras_fit_computes_it(trained, sampl
 
 
 def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     alone = train_loss_progression([HE], data=sample, n_train=N_TRAIN, epochs=1, seed=0,
                                    precision="float32", verbose=False)
@@ -220,8 +219,11 @@ def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
 
 
 def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample):
-    from weight_init.cli import import_keras
-    from weight_init.training import default_validation_batch_size, train_loss_progression
+    from weight_init._optional import import_keras
+    from weight_init.studies.loss_progression.study import (
+        default_validation_batch_size,
+        train_loss_progression,
+    )
 
     assert default_validation_batch_size(import_keras()) == 128  # the tests run on a CPU
     runs = [train_loss_progression([HE], data=sample, n_train=256, epochs=1, seed=0,
@@ -237,7 +239,7 @@ def test_validation_batch_size_changes_the_validation_numbers_at_most_by_roundin
 
 
 def test_bfloat16_arithmetic_gives_the_same_picture(sample, capsys):
-    from weight_init.training import final_accuracy, train_loss_progression
+    from weight_init.studies.loss_progression.study import final_accuracy, train_loss_progression
 
     df = train_loss_progression(["zeros", HE], data=sample, n_train=N_TRAIN, epochs=1, seed=1,
                                 precision="bfloat16", verbose=True)
@@ -250,7 +252,7 @@ def test_bfloat16_arithmetic_gives_the_same_picture(sample, capsys):
 
 
 def test_more_images_asked_than_the_data_has_uses_them_all(sample, capsys):
-    from weight_init.training import prepare_data
+    from weight_init.studies.loss_progression.study import prepare_data
 
     x, y, x_val, y_val = prepare_data(sample, 10_000)
     assert x.shape == (4000, 28, 28, 1) and y.shape == (4000, 10) and x_val.shape[0] == 1000
@@ -259,7 +261,7 @@ def test_more_images_asked_than_the_data_has_uses_them_all(sample, capsys):
 
 
 def test_bad_arguments_are_value_errors(sample):
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     for kwargs, words in [
         ({"epochs": 0}, "epochs"), ({"batch_size": 1.5}, "batch_size"), ({"seed": -1}, "seed"),
@@ -278,7 +280,7 @@ def test_bad_arguments_are_value_errors(sample):
 def test_figure_one_panel_per_init_with_line_and_band(trained):
     import matplotlib.pyplot as plt
 
-    from weight_init.loss_plots import bin_batches, plot_loss_progression
+    from weight_init.studies.loss_progression.plots import bin_batches, plot_loss_progression
 
     binned = bin_batches(trained, per_epoch=2)  # 5 batches: bins of 3 and 2
     he = binned[binned["init"] == HE]
@@ -398,14 +400,14 @@ def test_script_help_shows_every_flag_and_default(tmp_path):
 @pytest.fixture(scope="module")
 def seeded(sample):
     """zeros and He, seeds 0 and 1, trained together: 4 networks, 2 steps, float32."""
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     return train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
                                   seeds=[0, 1], precision="float32", verbose=False)
 
 
 def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample):
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     df = seeded
     assert list(df.columns) == ["init", "seed", *COLUMNS[1:]]
@@ -426,7 +428,7 @@ def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample
 def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
     """One input per seed (a list of arrays): ``model.fit`` and ``train_on_batch`` give
     the very same numbers."""
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     for loop in ("fit", "train_on_batch"):
         df = train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
@@ -437,8 +439,8 @@ def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
 
 
 def test_same_seeds_give_byte_identical_csvs(seeded, sample, tmp_path):
-    from weight_init.cli import atomic_write_csv
-    from weight_init.training import train_loss_progression
+    from weight_init.cli.common import atomic_write_csv
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     again = train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
                                    seeds=[0, 1], precision="float32", verbose=False)
@@ -449,7 +451,7 @@ def test_same_seeds_give_byte_identical_csvs(seeded, sample, tmp_path):
 def test_accuracy_spread_over_seeds_is_pandas_mean_and_sd():
     import pandas as pd
 
-    from weight_init.training import final_accuracy, final_accuracy_spread
+    from weight_init.studies.loss_progression.study import final_accuracy, final_accuracy_spread
 
     rng = np.random.default_rng(0)
     rows = [(label, s, e, step, 1.0, 1.0, float(rng.uniform()))
@@ -472,7 +474,7 @@ def test_figure_with_seeds_draws_the_median_and_the_seed_range():
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from weight_init.loss_plots import plot_loss_progression
+    from weight_init.studies.loss_progression.plots import plot_loss_progression
 
     rng = np.random.default_rng(1)
     rows = [("zeros", s, 1, step, float(rng.uniform(1, 3)), 2.3, 0.1)

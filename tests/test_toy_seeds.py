@@ -6,20 +6,19 @@ import math
 
 import numpy as np
 import pytest
+import script_helpers
 
-from weight_init.mlp_batch import fit_many
-from weight_init.numpy_mlp import MLP, TrainHistory, he_normal
-from weight_init.toy_data import load_toy_data
-from weight_init.toy_experiment import EXAMPLES, compare_pairings
-from weight_init.toy_seeds import (
+from weight_init.studies.toy_training.batch import fit_many
+from weight_init.studies.toy_training.data import load_toy_data
+from weight_init.studies.toy_training.mlp import MLP, TrainHistory, he_normal
+from weight_init.studies.toy_training.seeds import (
     ToySeedStudy,
     censored_quantile,
     check_seeds,
     compare_pairings_seeds,
     run_example_seeds,
 )
-
-import script_helpers
+from weight_init.studies.toy_training.study import EXAMPLES, compare_pairings
 
 # With the with-biases preset (data 3, tanh 11 5 / ReLU 5 2, eta 1) seed 44's tanh network
 # converges during epoch 1525 and seed 61's ReLU network during epoch 1263, neither of the
@@ -136,7 +135,7 @@ def test_ecdf_figure():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from weight_init.toy_seed_plots import plot_convergence_ecdf
+    from weight_init.studies.toy_training.seed_plots import plot_convergence_ecdf
 
     study = compare_pairings_seeds(1, seeds=[3, 4], max_epochs=30)
     study.histories["relu"][0] = _history("relu", 12, 0.0, max_epochs=30)  # one converged

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from weight_init.training_stats import LAYERS, STATS_COLUMNS, rmsprop_gradient
+from weight_init.studies.loss_progression.recorder import LAYERS, STATS_COLUMNS, rmsprop_gradient
 
 N_TRAIN = 640  # 5 batches of 128
 EVERY = 2
@@ -22,7 +22,7 @@ FAN_IN = {"conv1": 9, "conv2": 288, "dense1": 9216, "logits": 128}
 
 @pytest.fixture(scope="module")
 def recorded(sample):
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     return train_loss_progression(data=sample, n_train=N_TRAIN, epochs=1, seed=0,
                                   precision="float32", verbose=False, layer_stats_every=EVERY)
@@ -34,7 +34,7 @@ def at(table, label, step=0):
 
 
 def test_recording_does_not_change_the_training(recorded, sample):
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     plain = train_loss_progression(data=sample, n_train=N_TRAIN, epochs=1, seed=0,
                                    precision="float32", verbose=False)
@@ -47,14 +47,14 @@ def test_recording_does_not_change_the_training(recorded, sample):
 
 def other_loop() -> str:
     """The epoch loop ``loop='auto'`` does not pick on this backend."""
-    from weight_init.cli import import_keras
-    from weight_init.fused_training import resolve_loop
+    from weight_init._optional import import_keras
+    from weight_init.studies.loss_progression.fused import resolve_loop
 
     return "fit" if resolve_loop(import_keras(), "auto") == "train_on_batch" else "train_on_batch"
 
 
 def test_fit_and_train_on_batch_loops_give_the_very_same_training_and_statistics(recorded, sample):
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     df, stats = recorded
     other, other_stats = train_loss_progression(
@@ -108,7 +108,7 @@ def test_n04_activations_grow_layer_to_layer_as_the_fan_ins_predict(recorded, sa
     after a ReLU ``rms(a) = sqrt(std^2 + mean^2)`` (about ``std(p) / sqrt(2)``), and
     dense1's input is conv2's output after 2x2 max pooling (which raises the rms: dense1
     is the loosest, measured +19 %). Tolerance 25 %."""
-    from weight_init.training import prepare_data
+    from weight_init.studies.loss_progression.study import prepare_data
 
     _, stats = recorded
     s = at(stats.table, N04)
@@ -137,7 +137,7 @@ def test_he_keeps_the_activation_scale_and_dense1_dies_less_than_n04_at_first(re
     3 lr = 0.003 against He's weight std 0.015 (update ratio 0.15), and more than half of
     He's dense1 units go dead within two steps, while N(0, 0.4)'s huge weights barely
     move (update ratio 0.007) and keep almost all units alive."""
-    from weight_init.training import prepare_data
+    from weight_init.studies.loss_progression.study import prepare_data
 
     _, stats = recorded
     t = stats.table
@@ -158,7 +158,7 @@ def test_gradient_from_the_rmsprop_step_equals_the_real_gradient():
     """``g = (W_before - W_after) sqrt(v + eps) / lr`` against TensorFlow's gradient of the
     same loss, over three RMSprop steps (float32; relative error 1e-3 of the largest)."""
     tf = pytest.importorskip("tensorflow")
-    from weight_init.cli import import_keras
+    from weight_init._optional import import_keras
 
     keras = import_keras()
     if keras.backend.backend() != "tensorflow":
@@ -184,7 +184,7 @@ def test_gradient_from_the_rmsprop_step_equals_the_real_gradient():
 
 
 def test_bad_layer_stats_every_is_a_value_error(sample):
-    from weight_init.training import train_loss_progression
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     for bad in (0, -3, 2.5):
         with pytest.raises(ValueError, match="layer_stats_every"):
@@ -194,7 +194,7 @@ def test_bad_layer_stats_every_is_a_value_error(sample):
 def test_figure_has_four_rows_one_column_per_network(recorded):
     import matplotlib.pyplot as plt
 
-    from weight_init.training_stats_plots import dense1_histograms, plot_layer_stats
+    from weight_init.studies.loss_progression.dynamics_plots import dense1_histograms, plot_layer_stats
 
     _, stats = recorded
     fig = plot_layer_stats(stats)
@@ -220,7 +220,6 @@ def test_figure_has_four_rows_one_column_per_network(recorded):
 def test_script_writes_the_layer_table_and_draws_the_second_figure(tmp_path):
     import matplotlib.image
     import pandas as pd
-
     import script_helpers
 
     png, csv = tmp_path / "out" / "losses.png", tmp_path / "layers.csv"

@@ -10,17 +10,18 @@
 
 (one line; wrapped here)
 
-and, in a script, ``prog: error: ...`` (the error is a :class:`weight_init.cli.UserError`).
+and, in a script, ``prog: error: ...`` (the error is a :class:`weight_init.cli.common.UserError`).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from types import ModuleType
+from typing import Any
 
-from .cli import UserError
-
-__all__ = ["MissingDependencyError", "require", "EXTRAS"]
+__all__ = ["UserError", "MissingDependencyError", "require", "import_keras", "quiet_tensorflow", "EXTRAS"]
 
 #: What each extra of ``pyproject.toml`` is for.
 EXTRAS = {"plots": "plotting and tables", "keras": "the Keras experiments",
@@ -28,6 +29,49 @@ EXTRAS = {"plots": "plotting and tables", "keras": "the Keras experiments",
 
 #: pip's name where it differs from the import name.
 _PIP_NAMES = {"jax": '"jax[cpu]"'}
+
+
+class UserError(Exception):
+    """A mistake of the user's (a bad flag value, a missing file): one line, exit 2."""
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's start-up log noise; call before Keras/TensorFlow import.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (C++ info and warnings) unless the user set it.
+    Messages that TensorFlow's C++ side writes while it loads (the CUDA probe, absl's
+    "All log messages before absl::InitializeLog()") ignore that variable; use
+    :func:`import_keras`, which also hides the process's stderr during the import.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+
+def import_keras() -> Any:
+    """``import keras`` without TensorFlow's start-up log noise on stderr.
+
+    File descriptor 2 points at ``/dev/null`` during the import only (the noise comes
+    from C++ and bypasses Python's ``sys.stderr``); an import error is still raised.
+    Works with any ``KERAS_BACKEND``. Keras or its backend not installed: a one-line
+    :class:`weight_init._optional.MissingDependencyError` naming what to install.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    quiet_tensorflow()
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (some notebook front-ends)
+        return require("keras", "keras")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        keras = require("keras", "keras")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return keras
 
 
 class MissingDependencyError(ModuleNotFoundError, UserError):

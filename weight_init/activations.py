@@ -19,7 +19,7 @@ with SELU's ``lambda = 1.0507009873554805`` and ``alpha = 1.6732632423543772``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Callable, Union
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class Activation:
 
     name: str
     fn: Callable[[Array], Array]
-    grad: Optional[Callable[[Array], Array]] = None
+    grad: Callable[[Array], Array] | None = None
 
     def __call__(self, x: Array) -> Array:
         return self.fn(x)

@@ -24,9 +24,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .activations import ActivationLike, get_activation
-from .initializers import InitLike, call_init, get
-from .validation import as_generator, check_widths, is_positive_int
+from weight_init.activations import ActivationLike, get_activation
+from weight_init.initializers import InitLike, call_init, get
+from weight_init.validation import as_generator, check_widths, is_positive_int
 
 __all__ = ["forward_prop", "forward_pass", "ForwardPass"]
 

@@ -1,27 +1,104 @@
 """One-call versions of the notebook's plots.
 
-Each function returns a :class:`~weight_init.display.PlotResult` (its ``.figure`` is the
+Each function returns a :class:`~weight_init.plotting.PlotResult` (its ``.figure`` is the
 matplotlib ``Figure``) and never calls ``plt.show()``: in Jupyter the figure appears
 exactly once whatever the cell ends with; in a script call ``plt.show()`` or
 ``result.savefig(...)``.
+
+What every plot of the package returns, :class:`PlotResult`: a figure that a notebook
+shows exactly once.
+
+A function that returned the matplotlib ``Figure`` itself was shown twice in Jupyter when
+it was a cell's last line: once as the cell's value, once more by the inline backend,
+which shows every open pyplot figure when the cell ends. :class:`PlotResult` wraps the
+figure instead; it has no image of its own while pyplot is going to show the figure
+anyway, and shows it (once) when it is not, e.g. as the last line of a later cell, after
+the inline backend has closed it. The ``Figure`` stays at hand for saving:
+``result.figure``, and every attribute of the figure (``savefig``, ``axes``,
+``suptitle``, ...) is reached through the result.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .display import PlotResult
-
-__all__ = ["plot_layer_stats", "plot_layer_histograms"]
+__all__ = ["plot_layer_stats", "plot_layer_histograms", "PlotResult", "as_figure", "pyplot", "NON_INTERACTIVE"]
 
 
-def _pyplot():
-    from ._optional import require
-    plt = require("matplotlib.pyplot", "plots")
+#: matplotlib backends that draw no window.
+NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
 
-    return plt
+
+class PlotResult:
+    """A drawn figure: ``result.figure`` is the matplotlib ``Figure``.
+
+    Attribute access falls through to the figure, so ``result.savefig(path)`` and
+    ``result.axes`` work as on the figure itself. In IPython/Jupyter the figure appears
+    exactly once whatever the cell ends with: :meth:`_ipython_display_` shows nothing
+    while an interactive pyplot backend (the inline one included) still holds the figure
+    and will show it at the end of the cell, and shows the figure otherwise.
+    """
+
+    __slots__ = ("figure",)
+
+    def __init__(self, figure: Any) -> None:
+        object.__setattr__(self, "figure", figure)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "figure":  # not set yet (e.g. while unpickling)
+            raise AttributeError(name)
+        return getattr(self.figure, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.figure, name, value)
+
+    def __getstate__(self) -> dict:
+        return {"figure": self.figure}
+
+    def __setstate__(self, state: dict) -> None:
+        object.__setattr__(self, "figure", state["figure"])
+
+    def __repr__(self) -> str:
+        w, h = self.figure.get_size_inches()
+        titles = [ax.get_title() for ax in self.figure.axes if ax.get_title()]
+        shown = ", ".join(repr(t) for t in titles[:4]) + (", ..." if len(titles) > 4 else "")
+        return (f"<PlotResult: {w:g}x{h:g} in figure, {len(self.figure.axes)} axes"
+                f"{': ' + shown if shown else ''}; .figure is the matplotlib Figure>")
+
+    def _ipython_display_(self) -> None:
+        if pyplot_will_show(self.figure):
+            return
+        from IPython.display import display
+
+        display(self.figure)
+
+
+def pyplot_will_show(figure: Any) -> bool:
+    """True when pyplot holds ``figure`` open and shows figures by itself.
+
+    That is: an interactive backend (a window, Jupyter's inline backend, ipympl) in
+    interactive mode (``plt.ion()``, Jupyter's default), and ``figure`` not closed.
+    """
+    import matplotlib
+    from matplotlib._pylab_helpers import Gcf
+
+    if matplotlib.get_backend().lower() in NON_INTERACTIVE or not matplotlib.is_interactive():
+        return False
+    return any(m.canvas.figure is figure for m in Gcf.get_all_fig_managers())
+
+
+def as_figure(fig: Any) -> Any:
+    """The matplotlib ``Figure`` of a :class:`PlotResult`, or ``fig`` itself."""
+    return fig.figure if isinstance(fig, PlotResult) else fig
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot``, or a one-line error naming what to install."""
+    from weight_init._optional import require
+
+    return require("matplotlib.pyplot", "plots")
 
 
 def _as_series(values, label: str, n: int) -> np.ndarray | None:
@@ -33,7 +110,8 @@ def _as_series(values, label: str, n: int) -> np.ndarray | None:
     return arr
 
 
-def _wants_log(logy, series) -> bool:
+def wants_log(logy: Any, series: Sequence[Any]) -> bool:
+    """``logy`` itself, or for ``'auto'`` whether the positive values span orders of magnitude."""
     if isinstance(logy, (bool, np.bool_)):
         return bool(logy)
     if isinstance(logy, str) and logy == "auto":
@@ -106,10 +184,10 @@ def plot_layer_stats(
     g_stds = _as_series(grad_stds, "grad_stds", n)
     t_g_stds = _as_series(theory_grad_stds, "theory_grad_stds", n)
     with_grad = g_stds is not None or t_g_stds is not None
-    log_act = _wants_log(logy, [stds, t_stds])
-    log_grad = with_grad and _wants_log(logy, [g_stds, t_g_stds])
+    log_act = wants_log(logy, [stds, t_stds])
+    log_grad = with_grad and wants_log(logy, [g_stds, t_g_stds])
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3 if with_grad else 2, figsize=figsize)
     ax_mean, ax_std = axes[0], axes[1]
     panels = [
@@ -166,7 +244,7 @@ def plot_layer_histograms(
         raise ValueError("hidden_layer_acts is empty")
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
         raise ValueError(f"bins must be a positive integer, got {bins!r}")
-    plt = _pyplot()
+    plt = pyplot()
     keys = list(hidden_layer_acts.keys())
     fig, axes = plt.subplots(1, len(keys), figsize=figsize, sharey=True, squeeze=False)
     for ax, key in zip(axes[0], keys):

@@ -33,11 +33,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .activations import ActivationLike
-from .experiment import forward_pass
-from .initializers import InitLike, Initializer, get
-from .theory import DEFAULT_N_QUAD, mean_field
-from .validation import as_generator
+from weight_init.activations import ActivationLike
+from weight_init.experiment import forward_pass
+from weight_init.initializers import Initializer, InitLike, get
+from weight_init.theory import DEFAULT_N_QUAD, mean_field
+from weight_init.validation import as_generator
 
 __all__ = ["propagation_stats", "backward_pass", "plot_propagation"]
 
@@ -168,7 +168,7 @@ def propagation_stats(
         As :func:`~weight_init.experiment.forward_prop`, or for a bad ``seed`` or
         ``n_quad``.
     """
-    from ._optional import require
+    from weight_init._optional import require
     pd = require("pandas", "plots")
 
     rng = as_generator(seed)
@@ -243,7 +243,7 @@ def plot_propagation(
         ``.figure`` is the matplotlib ``Figure`` (its attributes, e.g. ``savefig`` and
         ``axes``, are also reached through the result); shown once in a notebook.
     """
-    from .plotting import plot_layer_stats
+    from weight_init.plotting import plot_layer_stats
 
     if not isinstance(stats, Mapping) and not hasattr(stats, "columns"):
         raise ValueError(

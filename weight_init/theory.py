@@ -55,9 +55,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .activations import ActivationLike, get_activation
-from .initializers import InitLike, get, weight_variance
-from .validation import check_positive_int, check_widths
+from weight_init.activations import ActivationLike, get_activation
+from weight_init.initializers import InitLike, get, weight_variance
+from weight_init.validation import check_positive_int, check_widths
 
 __all__ = ["gaussian_expectation", "gaussian_moments", "mean_field", "predict"]
 
@@ -340,7 +340,7 @@ def predict(
     >>> predict([500] * 10, 'he_normal', activation='relu')['theory_act_std'].round(3).tolist()[:2]
     [0.826, 0.826]
     """
-    from ._optional import require
+    from weight_init._optional import require
     pd = require("pandas", "plots")
 
     sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")

@@ -38,14 +38,19 @@ def check_widths(widths: Any, name: str, example: str) -> list[int]:
     return [int(n) for n in values]
 
 
-def as_generator(seed: Any) -> np.random.Generator | None:
-    """``None`` stays ``None`` (numpy's global state), a Generator is used as it is, an
-    int seeds a new ``numpy.random.default_rng``; anything else is a ``ValueError``."""
+def as_generator(seed: Any, name: str = "seed", error: type[Exception] = ValueError) -> np.random.Generator | None:
+    """The package's one seed normalizer.
+
+    ``None`` stays ``None`` (numpy's global state), a Generator is used as it is, an
+    int seeds a new ``numpy.random.default_rng``; anything else raises ``error``
+    (``ValueError`` for a function's ``seed=``; the initializers' ``rng=`` raises
+    ``TypeError``) naming ``name`` and the value.
+    """
     if seed is None or isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.default_rng(int(seed))
-    raise ValueError(f"seed must be None, an int or a numpy.random.Generator, got {seed!r}")
+    raise error(f"{name} must be None, an int or a numpy.random.Generator, got {seed!r}")
 
 
 def check_seeds(seeds: Iterable[int]) -> list[int]:

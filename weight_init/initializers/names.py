@@ -1,0 +1,381 @@
+"""Names of initializers, with their parameters: the one parser every script uses.
+
+The naming rule:
+
+* Keras 3 identifiers (snake_case and class names, as ``keras.initializers.get`` accepts
+  them: ``'he_normal'``, ``'HeNormal'``, ``'truncated_normal'``, ``'VarianceScaling'``,
+  ...) mean exactly what Keras means, with Keras' defaults and parameter names.
+* PyTorch's ``torch.nn.init`` names without the trailing underscore (``'kaiming_normal'``,
+  ``'xavier_uniform'``, ``'trunc_normal'``, ``'eye'``, ``'dirac'``, ``'sparse'``) mean
+  what PyTorch means, with its defaults and parameters (``gain``, ``a``, ``mode``,
+  ``nonlinearity``, ``mean``, ``std``, ``a``/``b``, ``sparsity``, ``groups``).
+* The notebook's names (``'small_random'``, ``'big_random'``, ``'xavier'``) keep the
+  notebook's meaning.
+* Where both libraries use one name for different laws (``normal``: Keras ``N(0, 0.05^2)``,
+  PyTorch ``N(0, 1)``; ``uniform``: Keras ``U(-0.05, 0.05)``, PyTorch ``U(0, 1)``) the
+  plain name is Keras'; ``'torch.normal'`` / ``'torch.uniform'`` give PyTorch's. Any name
+  may carry a ``keras.`` or ``torch.`` prefix to say whose it is.
+
+Parameters: ``'name:VALUE'`` or ``'name(VALUE)'`` sets the main parameter (the first one
+of the entry below, as the README's table lists them: ``normal:0.4`` is std 0.4), ``'name(key=value, ...)'`` any of
+them, and a dict ``{'name': ..., key: value}`` or Keras' serialized form
+``{'class_name': 'VarianceScaling', 'config': {...}}`` does the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from weight_init.initializers import presets as _I
+from weight_init.initializers.base import InitLike, RNGLike, call_init
+from weight_init.initializers.laws import (
+    Constant,
+    Initializer,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+)
+from weight_init.initializers.structured import DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse
+
+__all__ = ["get", "names", "parse_init", "weight_variance"]
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    kind: type  # float, int or str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    build: Callable[..., Initializer]
+    params: tuple[_Param, ...] = ()
+    preset: Initializer | None = None  # what the bare name gives; None: a value is needed
+    library: str = "Keras"
+
+
+def _p(name: str, kind: type = float, *aliases: str) -> _Param:
+    return _Param(name, kind, aliases)
+
+
+def _fixed(init: Initializer, library: str) -> _Entry:
+    return _Entry(lambda: init, (), init, library)
+
+
+def _keras_uniform(limit: float | None = None, minval: float | None = None,
+                   maxval: float | None = None) -> RandomUniform:
+    if limit is not None:
+        if minval is not None or maxval is not None:
+            raise ValueError("give limit, or minval/maxval (a/b), not both")
+        return _I.uniform(limit)
+    return RandomUniform(-0.05 if minval is None else minval, 0.05 if maxval is None else maxval)
+
+
+def _kaiming(distribution: str) -> Callable[..., Initializer]:
+    def build(a: float = 0.0, mode: str = "fan_in",
+              nonlinearity: str = "leaky_relu") -> VarianceScaling:
+        if mode not in ("fan_in", "fan_out"):
+            raise ValueError(f"mode must be fan_in or fan_out (as in PyTorch), got {mode!r}")
+        gain = _I.calculate_gain(nonlinearity, a)
+        return VarianceScaling(gain**2, mode, distribution)
+    return build
+
+
+def _xavier(distribution: str) -> Callable[..., Initializer]:
+    def build(gain: float = 1.0) -> VarianceScaling:
+        if isinstance(gain, bool) or not isinstance(gain, (int, float)) or gain == 0:
+            raise ValueError(f"gain must be a non-zero number, got {gain!r}")
+        return VarianceScaling(float(gain) ** 2, "fan_avg", distribution)
+    return build
+
+
+_STD = _p("std", float, "stddev")
+_REGISTRY: dict[str, _Entry] = {
+    # Keras 3 (keras.initializers), with Keras' defaults.
+    "zeros": _fixed(_I.zeros, "Keras, PyTorch"),
+    "ones": _fixed(_I.ones, "Keras, PyTorch"),
+    "constant": _Entry(lambda value=0.0: Constant(value), (_p("value", float, "val"),),
+                       Constant(0.0, name="constant"), "Keras, PyTorch"),
+    "random_normal": _Entry(lambda std=0.05, mean=0.0: RandomNormal(std, mean),
+                            (_STD, _p("mean")), _I.random_normal),
+    "random_uniform": _Entry(_keras_uniform, (_p("limit"), _p("minval", float, "a"),
+                                              _p("maxval", float, "b")), _I.random_uniform),
+    "truncated_normal": _Entry(lambda std=0.05, mean=0.0: TruncatedNormal(mean, std),
+                               (_STD, _p("mean")), _I.truncated_normal),
+    "variance_scaling": _Entry(VarianceScaling, (_p("scale"), _p("mode", str),
+                                                 _p("distribution", str)),
+                               VarianceScaling(name="variance_scaling")),
+    "glorot_normal": _fixed(_I.glorot_normal, "Keras"),
+    "glorot_uniform": _fixed(_I.glorot_uniform, "Keras"),
+    "he_normal": _fixed(_I.he_normal, "Keras"),
+    "he_uniform": _fixed(_I.he_uniform, "Keras"),
+    "lecun_normal": _fixed(_I.lecun_normal, "Keras"),
+    "lecun_uniform": _fixed(_I.lecun_uniform, "Keras"),
+    "orthogonal": _Entry(Orthogonal, (_p("gain"),), Orthogonal(1.0), "Keras, PyTorch"),
+    "identity": _Entry(Identity, (_p("gain"),), _I.identity),
+    # PyTorch (torch.nn.init), with PyTorch's defaults.
+    "kaiming_normal": _Entry(_kaiming("untruncated_normal"),
+                             (_p("a"), _p("mode", str), _p("nonlinearity", str)),
+                             _I.kaiming_normal, "PyTorch"),
+    "kaiming_uniform": _Entry(_kaiming("uniform"),
+                              (_p("a"), _p("mode", str), _p("nonlinearity", str)),
+                              _I.kaiming_uniform, "PyTorch"),
+    "xavier_normal": _Entry(_xavier("untruncated_normal"), (_p("gain"),),
+                            _I.xavier_normal, "PyTorch"),
+    "xavier_uniform": _Entry(_xavier("uniform"), (_p("gain"),), _I.xavier_uniform, "PyTorch"),
+    "trunc_normal": _Entry(lambda std=1.0, mean=0.0, a=-2.0, b=2.0:
+                           TruncatedNormal(mean, std, a, b),
+                           (_STD, _p("mean"), _p("a"), _p("b")), _I.trunc_normal, "PyTorch"),
+    "torch.normal": _Entry(lambda std=1.0, mean=0.0: RandomNormal(std, mean),
+                           (_STD, _p("mean")), RandomNormal(1.0, name="torch.normal"), "PyTorch"),
+    "torch.uniform": _Entry(lambda a=0.0, b=1.0: RandomUniform(a, b),
+                            (_p("a", float, "minval"), _p("b", float, "maxval")),
+                            RandomUniform(0.0, 1.0, name="torch.uniform"), "PyTorch"),
+    "eye": _fixed(_I.eye, "PyTorch"),
+    "dirac": _Entry(Dirac, (_p("groups", int),), _I.dirac, "PyTorch"),
+    "sparse": _Entry(Sparse, (_p("sparsity"), _STD), None, "PyTorch"),
+    # The notebook's, and this package's own.
+    "small_random": _fixed(_I.small_random, "notebook"),
+    "big_random": _fixed(_I.big_random, "notebook"),
+    "xavier": _fixed(_I.xavier, "notebook"),
+    "he_normal_untruncated": _fixed(_I.he_normal_untruncated, "this package"),
+    "lsuv": _fixed(_I.lsuv, "this package"),
+    "delta_orthogonal": _Entry(DeltaOrthogonal, (_p("gain"),), _I.delta_orthogonal,
+                               "this package"),
+}
+
+_ALIASES: dict[str, str] = {
+    "zero": "zeros", "one": "ones", "normal": "random_normal", "uniform": "random_uniform",
+}
+#: Keras' class names (matched case-insensitively, ``_`` ignored).
+_KERAS_CLASSES = {
+    "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "RandomNormal": "random_normal",
+    "RandomUniform": "random_uniform", "TruncatedNormal": "truncated_normal",
+    "VarianceScaling": "variance_scaling", "GlorotNormal": "glorot_normal",
+    "GlorotUniform": "glorot_uniform", "HeNormal": "he_normal", "HeUniform": "he_uniform",
+    "LecunNormal": "lecun_normal", "LecunUniform": "lecun_uniform",
+    "Orthogonal": "orthogonal", "OrthogonalInitializer": "orthogonal",
+    "Identity": "identity", "IdentityInitializer": "identity",
+}
+_CLASS_KEYS = {k.lower(): v for k, v in _KERAS_CLASSES.items()}
+_KERAS_NAMES = {
+    "zeros", "ones", "zero", "one", "constant", "random_normal", "random_uniform", "normal",
+    "uniform", "truncated_normal", "variance_scaling", "glorot_normal", "glorot_uniform",
+    "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "orthogonal", "identity",
+}
+_TORCH_NAMES = {
+    "zeros": "zeros", "ones": "ones", "constant": "constant", "normal": "torch.normal",
+    "uniform": "torch.uniform", "orthogonal": "orthogonal", "trunc_normal": "trunc_normal",
+    "kaiming_normal": "kaiming_normal", "kaiming_uniform": "kaiming_uniform",
+    "xavier_normal": "xavier_normal", "xavier_uniform": "xavier_uniform", "eye": "eye",
+    "dirac": "dirac", "sparse": "sparse",
+}
+_PREFIXES = (("torch.nn.init.", "torch"), ("nn.init.", "torch"), ("torch.", "torch"),
+             ("keras.initializers.", "keras"), ("keras.", "keras"))
+_CALL = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(?::(.*)|\((.*)\))?\s*$", re.S)
+
+
+def names() -> list[str]:
+    """All names :func:`get` accepts (besides Keras' class names and prefixes), sorted."""
+    return sorted(set(_REGISTRY) | set(_ALIASES))
+
+
+def _valued() -> str:
+    return ", ".join(f"{k}:{e.params[0].name.upper()}" for k, e in sorted(_REGISTRY.items())
+                     if e.params)
+
+
+def _unknown(spec: Any, detail: str = "") -> ValueError:
+    return ValueError(
+        f"unknown initializer {spec!r}{detail}; valid names are: {', '.join(names())} "
+        f"(also Keras' class names such as HeNormal, and torch./keras. prefixes); "
+        f"a value can be given to {_valued()}, keywords as name(key=value, ...)"
+    )
+
+
+def _canonical(text: str, spec: Any) -> tuple[str, str]:
+    """``(registry key, display name)`` of a name as typed."""
+    raw = text.strip()
+    library = None
+    for prefix, lib in _PREFIXES:
+        if raw.lower().startswith(prefix):
+            library, raw = lib, raw[len(prefix):]
+            break
+    key = raw.lower().replace("-", "_")
+    if key.endswith("_") and key[:-1] in _TORCH_NAMES:  # torch.nn.init.kaiming_normal_
+        key = key[:-1]
+    if key not in _REGISTRY and key not in _ALIASES and key.replace("_", "") in _CLASS_KEYS:
+        key = _CLASS_KEYS[key.replace("_", "")]
+    if library == "torch":
+        if key not in _TORCH_NAMES:
+            raise _unknown(spec, f": torch.nn.init has no {key}")
+        return _TORCH_NAMES[key], f"torch.{key}"
+    if library == "keras" and key not in _KERAS_NAMES:
+        raise _unknown(spec, f": keras.initializers has no {key}")
+    if key in _ALIASES:
+        return _ALIASES[key], key
+    if key in _REGISTRY:
+        return key, key
+    raise _unknown(spec)
+
+
+def _convert(spec: Any, param: _Param, value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().strip("'\"")
+        if param.kind is str:
+            return text.lower()
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(
+                f"initializer {spec!r}: {param.name} {text!r} is not a number") from None
+        value = number
+    if param.kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _format(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _build(spec: Any, key: str, shown: str, positional: list[Any],
+           keywords: dict[str, Any]) -> Initializer:
+    entry = _REGISTRY[key]
+    if not positional and not keywords:
+        if entry.preset is None:
+            main = entry.params[0].name
+            raise ValueError(
+                f"initializer {spec!r} needs its {main}, e.g. '{shown}:0.9' or "
+                f"'{shown}({main}=0.9)'")
+        return entry.preset
+    if not entry.params:
+        raise ValueError(
+            f"initializer {spec!r}: {shown} takes no value; a value can be given to {_valued()}")
+    if len(positional) > 1:
+        raise ValueError(
+            f"initializer {spec!r}: one value without a name sets {entry.params[0].name}; "
+            "give the others as key=value")
+    by_name = {alias: p for p in entry.params for alias in (p.name, *p.aliases)}
+    kwargs: dict[str, Any] = {}
+    shown_args = []
+    for value in positional:
+        param = entry.params[0]
+        kwargs[param.name] = _convert(spec, param, value)
+        shown_args.append(_format(kwargs[param.name]))
+    for name, value in keywords.items():
+        param = by_name.get(str(name).strip().lower())
+        if param is None:
+            accepted = ", ".join(p.name for p in entry.params)
+            raise ValueError(
+                f"initializer {spec!r}: {shown} has no parameter {name!r}; it takes {accepted}")
+        if param.name in kwargs:
+            raise ValueError(f"initializer {spec!r}: {param.name} is given twice")
+        kwargs[param.name] = _convert(spec, param, value)
+        shown_args.append(f"{param.name}={_format(kwargs[param.name])}")
+    try:
+        init = entry.build(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"initializer {spec!r}: {exc}") from None
+    init.name = f"{shown}({', '.join(shown_args)})"
+    return init
+
+
+def parse_init(spec: str | dict) -> Initializer:
+    """The initializer a name, ``'name:VALUE'``, ``'name(key=value, ...)'`` or dict means.
+
+    Examples: ``'he_normal'``, ``'HeNormal'``, ``'normal:0.4'`` (named
+    ``'normal(0.4)'``), ``'kaiming_normal(mode=fan_out, nonlinearity=relu)'``,
+    ``'trunc_normal(std=0.02)'``, ``'torch.uniform'``, ``{'name': 'sparse', 'sparsity': 0.9}``,
+    ``{'class_name': 'VarianceScaling', 'config': {'scale': 2.0}}``.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, parameter or value; the message says what is accepted.
+    """
+    if isinstance(spec, dict):
+        if "class_name" in spec:
+            name, config = spec["class_name"], dict(spec.get("config") or {})
+        elif "name" in spec:
+            name, config = spec["name"], {k: v for k, v in spec.items() if k != "name"}
+        else:
+            raise ValueError("an initializer dict needs 'name' (or Keras' 'class_name' and "
+                             f"'config'), got {spec!r}")
+        if not isinstance(name, str):
+            raise _unknown(spec)
+        config.pop("seed", None)  # the draw's randomness comes from the rng argument
+        for axes in ("input_axes", "output_axes"):
+            if config.get(axes, None) is None:
+                config.pop(axes, None)
+        key, shown = _canonical(name, spec)
+        return _build(spec, key, shown, [], config)
+    if not isinstance(spec, str):
+        raise ValueError(f"an initializer must be a name, a dict or a callable, got {spec!r}")
+    match = _CALL.match(spec)
+    if not match:
+        raise _unknown(spec)
+    key, shown = _canonical(match.group(1), spec)
+    args = match.group(2) if match.group(2) is not None else match.group(3)
+    positional: list[Any] = []
+    keywords: dict[str, Any] = {}
+    if args is not None:
+        if not args.strip():
+            if match.group(2) is not None:
+                raise ValueError(f"initializer {spec!r}: no value after ':'")
+        else:
+            for item in args.split(","):
+                if "=" in item:
+                    name, value = item.split("=", 1)
+                    if name.strip() in keywords:
+                        raise ValueError(f"initializer {spec!r}: {name.strip()} is given twice")
+                    keywords[name.strip()] = value
+                elif keywords:
+                    raise ValueError(
+                        f"initializer {spec!r}: a value without a name after key=value")
+                else:
+                    positional.append(item)
+    return _build(spec, key, shown, positional, keywords)
+
+
+def get(identifier: Any) -> Callable[..., Any]:
+    """Return the initializer for a name, a parameterized name or a dict; pass callables.
+
+    Names are case-insensitive and may use ``-`` for ``_`` (see the module's naming rule
+    and :func:`parse_init` for the forms). Any callable ``init(fan_in, fan_out)`` is
+    returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a bad parameter; the message lists the valid ones.
+    """
+    if callable(identifier):
+        return identifier
+    if isinstance(identifier, (str, dict)):
+        return parse_init(identifier)
+    raise ValueError(
+        f"an initializer must be a name or a callable init(fan_in, fan_out), got {identifier!r}"
+    )
+
+
+def weight_variance(init: InitLike, fan_in: int, fan_out: int, rng: RNGLike = 0) -> float:
+    """``E[W_ij^2]`` of an initializer for a ``(fan_in, fan_out)`` weight.
+
+    Read off the initializer's parameters where it has them (variance scaling and the
+    other classes here); for a user's function, estimated from one draw as
+    ``mean(W ** 2)``. With ``rng=None`` such a draw uses numpy's global random state.
+    """
+    init = get(init)
+    if isinstance(init, Initializer):
+        moment = init.second_moment(fan_in, fan_out)
+        if moment is not None:
+            return float(moment)
+    w = np.asarray(call_init(init, fan_in, fan_out, rng))
+    return float(np.mean(np.square(w)))
