@@ -46,13 +46,22 @@ def reading_guide(stats) -> None:
         dead = first_epoch[(first_epoch["init"] == label) & (first_epoch["layer"] == "dense1")]
         print(f"{label}:")
         print("  act_std at step 0:      " + "  ".join(f"{k} {v:.3g}" for k, v in at0["act_std"].items()))
-        print("  act_std at step %d:   " % last + "  ".join(f"{k} {v:.3g}" for k, v in atn["act_std"].items()))
+        print(
+            "  act_std at step %d:   " % last + "  ".join(f"{k} {v:.3g}" for k, v in atn["act_std"].items())
+        )
         print("  grad_std at step 0:     " + "  ".join(f"{k} {v:.3g}" for k, v in at0["grad_std"].items()))
-        print("  update_ratio at step 0: " + "  ".join(f"{k} {v:.3g}" for k, v in at0["update_ratio"].items()))
-        print("  update_ratio at step %d: " % last + "  ".join(f"{k} {v:.3g}" for k, v in atn["update_ratio"].items()))
-        print(f"  dense1 dead fraction: step 0 {dead['dead_fraction'].iloc[0]:.3f}, mean over "
-              f"epoch 1 {dead['dead_fraction'].mean():.3f}, max {dead['dead_fraction'].max():.3f}, "
-              f"at step {last} {atn.loc['dense1', 'dead_fraction']:.3f}")
+        print(
+            "  update_ratio at step 0: " + "  ".join(f"{k} {v:.3g}" for k, v in at0["update_ratio"].items())
+        )
+        print(
+            "  update_ratio at step %d: " % last
+            + "  ".join(f"{k} {v:.3g}" for k, v in atn["update_ratio"].items())
+        )
+        print(
+            f"  dense1 dead fraction: step 0 {dead['dead_fraction'].iloc[0]:.3f}, mean over "
+            f"epoch 1 {dead['dead_fraction'].mean():.3f}, max {dead['dead_fraction'].max():.3f}, "
+            f"at step {last} {atn.loc['dense1', 'dead_fraction']:.3f}"
+        )
 
 
 def main() -> int:
@@ -71,10 +80,11 @@ def main() -> int:
     train_loss_progression(epochs=1, layer_stats_every=args.every, **{**kwargs, "n_train": 256})
     times: dict[str, list[float]] = {"off": [], "on": []}
     for r in range(args.repeat):
-        for way in (("off", "on") if r % 2 == 0 else ("on", "off")):
+        for way in ("off", "on") if r % 2 == 0 else ("on", "off"):
             start = time.perf_counter()
-            out = train_loss_progression(epochs=args.epochs, **kwargs,
-                                         layer_stats_every=args.every if way == "on" else None)
+            out = train_loss_progression(
+                epochs=args.epochs, **kwargs, layer_stats_every=args.every if way == "on" else None
+            )
             times[way].append(time.perf_counter() - start)
             if way == "on":
                 df_on, stats = out
@@ -84,14 +94,20 @@ def main() -> int:
     equal = np.array_equal(df_on["loss"].to_numpy(), df_off["loss"].to_numpy())
     ratio = float(np.median(np.asarray(times["on"]) / np.asarray(times["off"])))
     steps = df_off.groupby("init").size().iloc[0]
-    print(f"\n{keras.backend.backend()}, {df_off.attrs['precision']}, {df_off.attrs['n_train']} "
-          f"images, {args.epochs} epochs ({steps} steps per network), record every {args.every}: "
-          f"{len(stats.table['step'].unique())} records")
-    print(f"recording off {np.median(times['off']):.1f} s, on {np.median(times['on']):.1f} s: "
-          f"overhead {100 * (ratio - 1):+.1f} %  (target <= 25 %)")
+    print(
+        f"\n{keras.backend.backend()}, {df_off.attrs['precision']}, {df_off.attrs['n_train']} "
+        f"images, {args.epochs} epochs ({steps} steps per network), record every {args.every}: "
+        f"{len(stats.table['step'].unique())} records"
+    )
+    print(
+        f"recording off {np.median(times['off']):.1f} s, on {np.median(times['on']):.1f} s: "
+        f"overhead {100 * (ratio - 1):+.1f} %  (target <= 25 %)"
+    )
     on = float(np.median(times["on"]))
-    print(f"within the recorded run: {stats.seconds:.1f} s of {on:.1f} s spent recording, "
-          f"overhead {100 * stats.seconds / (on - stats.seconds):.1f} % of its training time")
+    print(
+        f"within the recorded run: {stats.seconds:.1f} s of {on:.1f} s spent recording, "
+        f"overhead {100 * stats.seconds / (on - stats.seconds):.1f} % of its training time"
+    )
     print(f"per-batch losses equal with and without recording: {equal}\n")
     reading_guide(stats)
     if args.csv is not None:

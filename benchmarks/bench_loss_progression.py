@@ -70,9 +70,11 @@ def plain_way(data, inits, *, n_train, epochs, batch_size, seed):
     for spec in inits:
         label, fn = resolve_init(spec)
         model = build_cnn(fn, label=label, seed=seed)
-        model.compile(optimizer=keras.optimizers.RMSprop(),
-                      loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(),
+            loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
         losses, accs = [], []
 
         class BatchLoss(keras.callbacks.Callback):
@@ -88,8 +90,15 @@ def plain_way(data, inits, *, n_train, epochs, batch_size, seed):
             def on_epoch_end(self, epoch, logs=None):
                 accs.append(float(logs["val_accuracy"]))
 
-        model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=(x_val, y_val),
-                  callbacks=[BatchLoss()], verbose=0)
+        model.fit(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=epochs,
+            validation_data=(x_val, y_val),
+            callbacks=[BatchLoss()],
+            verbose=0,
+        )
         results[label] = {"losses": np.array(losses), "val_accuracy": accs}
     return results
 
@@ -97,8 +106,7 @@ def plain_way(data, inits, *, n_train, epochs, batch_size, seed):
 def warm_up(data, seed):
     """Pay TensorFlow's one-time start-up (thread pools, oneDNN kernels) for both ways."""
     plain_way(data, DEFAULT_INITS[-1:], n_train=256, epochs=1, batch_size=128, seed=seed)
-    train_loss_progression(DEFAULT_INITS[-1:], data=data, n_train=256, epochs=1,
-                           seed=seed, verbose=False)
+    train_loss_progression(DEFAULT_INITS[-1:], data=data, n_train=256, epochs=1, seed=seed, verbose=False)
 
 
 def main() -> int:
@@ -109,8 +117,9 @@ def main() -> int:
     parser.add_argument("--inits", nargs="+", default=list(DEFAULT_INITS), help="initializers")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="seed of both ways")
     parser.add_argument("--dataset", default="auto", help="auto, mnist, mnist-sample or an .npz path")
-    parser.add_argument("--ways", nargs="+", choices=WAYS, default=list(WAYS),
-                        help="what to time, in this order")
+    parser.add_argument(
+        "--ways", nargs="+", choices=WAYS, default=list(WAYS), help="what to time, in this order"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this file")
     args = parser.parse_args()
     for spec in args.inits:
@@ -120,10 +129,12 @@ def main() -> int:
     data = load_mnist(args.dataset)
     x, _, x_val, _ = prepare_data(data, args.n_train, verbose=True)
     steps = math.ceil(len(x) / args.batch_size)
-    print(f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs; "
-          f"{len(x)} training, {len(x_val)} validation images; {args.epochs} epochs of {steps} "
-          f"batches of {args.batch_size}; auto precision here: {resolve_precision('auto')}",
-          file=sys.stderr)
+    print(
+        f"keras {keras.__version__}, backend {keras.backend.backend()}, {os.cpu_count()} CPUs; "
+        f"{len(x)} training, {len(x_val)} validation images; {args.epochs} epochs of {steps} "
+        f"batches of {args.batch_size}; auto precision here: {resolve_precision('auto')}",
+        file=sys.stderr,
+    )
     warm_up(data, args.seed)
 
     kw = dict(n_train=args.n_train, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed)
@@ -137,40 +148,71 @@ def main() -> int:
             precision = "float32" if way == "fused-float32" else "auto"
             df = train_loss_progression(args.inits, data=data, verbose=False, precision=precision, **kw)
             table = epoch_table(df)
-            out = {label: {"losses": df[df["init"] == label]["loss"].to_numpy(),
-                           "val_accuracy": table[table["init"] == label]["val_accuracy"].tolist()}
-                   for label in dict.fromkeys(df["init"])}
+            out = {
+                label: {
+                    "losses": df[df["init"] == label]["loss"].to_numpy(),
+                    "val_accuracy": table[table["init"] == label]["val_accuracy"].tolist(),
+                }
+                for label in dict.fromkeys(df["init"])
+            }
             way = f"fused-{df.attrs['precision']}" if way == "fused" else way
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        runs[way] = {"wall_s": wall, "cpu_s": cpu, "load_before": load,
-                     "load_after": os.getloadavg()[0], "networks": out}
-        print(f"{way}: {wall:.1f} s wall, {cpu:.1f} s CPU (load average before {load:.2f})",
-              file=sys.stderr, flush=True)
+        runs[way] = {
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "load_before": load,
+            "load_after": os.getloadavg()[0],
+            "networks": out,
+        }
+        print(
+            f"{way}: {wall:.1f} s wall, {cpu:.1f} s CPU (load average before {load:.2f})",
+            file=sys.stderr,
+            flush=True,
+        )
 
-    print(f"\n{len(args.inits)} networks, {args.epochs} epochs x {steps} batches of "
-          f"{args.batch_size}, {len(x)} training / {len(x_val)} validation images "
-          f"({data.name}), seed {args.seed}")
+    print(
+        f"\n{len(args.inits)} networks, {args.epochs} epochs x {steps} batches of "
+        f"{args.batch_size}, {len(x)} training / {len(x_val)} validation images "
+        f"({data.name}), seed {args.seed}"
+    )
     base = runs.get("plain")
     for way, r in runs.items():
         ratio = f"  speed-up {base['wall_s'] / r['wall_s']:.2f} x" if base else ""
         print(f"{way:24s} {r['wall_s']:8.1f} s wall {r['cpu_s']:8.1f} s CPU{ratio}")
-    print(f"\n{'network':24s} {'way':24s} {'first loss':>11s} {'last-epoch loss':>16s} "
-          f"{'final val. acc.':>16s}")
+    print(
+        f"\n{'network':24s} {'way':24s} {'first loss':>11s} {'last-epoch loss':>16s} {'final val. acc.':>16s}"
+    )
     labels = list(next(iter(runs.values()))["networks"])
     for label in labels:
         for way, r in runs.items():
             net = r["networks"][label]
-            print(f"{label:24s} {way:24s} {net['losses'][0]:11.4g} "
-                  f"{net['losses'][-steps:].mean():16.4g} {net['val_accuracy'][-1]:16.4f}")
+            print(
+                f"{label:24s} {way:24s} {net['losses'][0]:11.4g} "
+                f"{net['losses'][-steps:].mean():16.4g} {net['val_accuracy'][-1]:16.4f}"
+            )
     if args.json is not None:
-        report = {"epochs": args.epochs, "n_train": len(x), "n_validation": len(x_val),
-                  "batch_size": args.batch_size, "seed": args.seed, "source": data.source,
-                  "backend": keras.backend.backend(), "runs": {
-                      way: {**{k: v for k, v in r.items() if k != "networks"}, "networks": {
-                          label: {"batch_losses": np.asarray(net["losses"]).tolist(),
-                                  "val_accuracy": list(net["val_accuracy"])}
-                          for label, net in r["networks"].items()}}
-                      for way, r in runs.items()}}
+        report = {
+            "epochs": args.epochs,
+            "n_train": len(x),
+            "n_validation": len(x_val),
+            "batch_size": args.batch_size,
+            "seed": args.seed,
+            "source": data.source,
+            "backend": keras.backend.backend(),
+            "runs": {
+                way: {
+                    **{k: v for k, v in r.items() if k != "networks"},
+                    "networks": {
+                        label: {
+                            "batch_losses": np.asarray(net["losses"]).tolist(),
+                            "val_accuracy": list(net["val_accuracy"]),
+                        }
+                        for label, net in r["networks"].items()
+                    },
+                }
+                for way, r in runs.items()
+            },
+        }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1))
     return 0

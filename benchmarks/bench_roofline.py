@@ -53,8 +53,12 @@ from weight_init._optional import import_keras  # noqa: E402
 from weight_init.cli.common import make_parser, positive_int, run  # noqa: E402
 
 #: Forward FLOPs per image and network (see the module docstring).
-FORWARD_FLOP = {"conv1": 26 * 26 * 32 * 9 * 2, "conv2": 24 * 24 * 64 * 288 * 2,
-                "dense1": 9216 * 128 * 2, "logits": 128 * 10 * 2}
+FORWARD_FLOP = {
+    "conv1": 26 * 26 * 32 * 9 * 2,
+    "conv2": 24 * 24 * 64 * 288 * 2,
+    "dense1": 9216 * 128 * 2,
+    "logits": 128 * 10 * 2,
+}
 FORWARD_PER_IMAGE = sum(FORWARD_FLOP.values())
 TRAIN_PER_IMAGE = 3 * FORWARD_PER_IMAGE
 CONV2_FLOP = 2 * 128 * 24 * 24 * 64 * 3 * 3 * 32
@@ -101,7 +105,9 @@ def conv2_backward_kernels(keras, x, k, dy):
                     tape.watch(watched)
                     value = loss(x, k)
                 return tape.gradient(value, watched)
+
             return fn
+
         return grad(0), grad(1)
     if backend == "jax":
         import jax
@@ -114,8 +120,9 @@ def conv2_backward_kernels(keras, x, k, dy):
         xt = x.permute(0, 3, 1, 2).contiguous()
         kt = k.permute(3, 2, 0, 1).contiguous()
         dyt = dy.permute(0, 3, 1, 2).contiguous()
-        return (lambda: torch.nn.grad.conv2d_input(xt.shape, kt, dyt)), \
-            (lambda: torch.nn.grad.conv2d_weight(xt, kt.shape, dyt))
+        return (lambda: torch.nn.grad.conv2d_input(xt.shape, kt, dyt)), (
+            lambda: torch.nn.grad.conv2d_weight(xt, kt.shape, dyt)
+        )
     raise ValueError(f"no backward-kernel timing for the {backend} backend")
 
 
@@ -140,7 +147,8 @@ def kernel_rates(keras, dtype: str, n: int) -> dict[str, float]:
     rates["conv2_backward_input"] = _rate(back_input, CONV2_FLOP, ops)
     rates["conv2_backward_filter"] = _rate(back_filter, CONV2_FLOP, ops)
     rates["training_roofline"] = 3.0 / sum(
-        1.0 / rates[f"conv2_{part}"] for part in ("forward", "backward_input", "backward_filter"))
+        1.0 / rates[f"conv2_{part}"] for part in ("forward", "backward_input", "backward_filter")
+    )
     return rates
 
 
@@ -153,8 +161,9 @@ def _mean_time(fn, steps: int) -> float:
     return (time.perf_counter() - start) / steps
 
 
-def step_split(keras, x, y, x_val, precision: str, labels, fns, steps: int,
-               batch_size: int) -> dict[str, float]:
+def step_split(
+    keras, x, y, x_val, precision: str, labels, fns, steps: int, batch_size: int
+) -> dict[str, float]:
     """Seconds per training step of each variant, and of one validation pass."""
     from weight_init.studies.loss_progression.cnn import build_cnns
     from weight_init.studies.loss_progression.fused import batch_loss_metrics, summed_loss
@@ -162,8 +171,9 @@ def step_split(keras, x, y, x_val, precision: str, labels, fns, steps: int,
 
     def model_with(optimizer):
         model = build_cnns(fns, labels, seed=0, precision=precision)
-        model.compile(optimizer=optimizer, loss=summed_loss(keras),
-                      metrics=batch_loss_metrics(keras, len(labels)))
+        model.compile(
+            optimizer=optimizer, loss=summed_loss(keras), metrics=batch_loss_metrics(keras, len(labels))
+        )
         return model
 
     n_batches = len(x) // batch_size
@@ -173,13 +183,23 @@ def step_split(keras, x, y, x_val, precision: str, labels, fns, steps: int,
     full = _mean_time(lambda i: rms.train_on_batch(x[batch(i)], y[batch(i)], return_dict=True), steps)
     plain = _mean_time(lambda i: sgd.train_on_batch(x[batch(i)], y[batch(i)], return_dict=True), steps)
     forward = _mean_time(lambda i: rms.predict_on_batch(x[batch(i)]), steps)
-    one = _mean_time(lambda i: rms.train_on_batch(x[i:i + 1], y[i:i + 1], return_dict=True), steps)
+    one = _mean_time(lambda i: rms.train_on_batch(x[i : i + 1], y[i : i + 1], return_dict=True), steps)
     vb = default_validation_batch_size(keras)  # as the training validates
-    val = _mean_time(lambda i: np.concatenate([np.asarray(rms.predict_on_batch(x_val[j:j + vb]))
-                                               for j in range(0, len(x_val), vb)]), 3)
+    val = _mean_time(
+        lambda i: np.concatenate(
+            [np.asarray(rms.predict_on_batch(x_val[j : j + vb])) for j in range(0, len(x_val), vb)]
+        ),
+        3,
+    )
     optimizer = max(full - plain, 0.0)
-    return {"full": full, "forward": forward, "optimizer": optimizer, "overhead": one,
-            "backward": max(full - forward - optimizer - one, 0.0), "validation_pass": val}
+    return {
+        "full": full,
+        "forward": forward,
+        "optimizer": optimizer,
+        "overhead": one,
+        "backward": max(full - forward - optimizer - one, 0.0),
+        "validation_pass": val,
+    }
 
 
 def main() -> int:
@@ -188,10 +208,16 @@ def main() -> int:
     parser.add_argument("--epochs", type=positive_int, default=4, help="epochs of the fused run")
     parser.add_argument("--n-train", type=positive_int, default=5000, help="training images")
     parser.add_argument("--matmul-n", type=positive_int, default=4096, help="size of the square matmul")
-    parser.add_argument("--split-steps", type=positive_int, default=20,
-                        help="timed steps per variant of the step split")
-    parser.add_argument("--precisions", nargs="+", choices=list(PRECISIONS), default=list(PRECISIONS),
-                        help="precisions to measure")
+    parser.add_argument(
+        "--split-steps", type=positive_int, default=20, help="timed steps per variant of the step split"
+    )
+    parser.add_argument(
+        "--precisions",
+        nargs="+",
+        choices=list(PRECISIONS),
+        default=list(PRECISIONS),
+        help="precisions to measure",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
 
@@ -212,8 +238,11 @@ def main() -> int:
     labels, fns = [r[0] for r in resolved], [r[1] for r in resolved]
     n_net = len(labels)
     backend = keras.backend.backend()
-    print(f"backend {backend}, {os.cpu_count()} CPUs, data {data.name}: {len(x)} training, "
-          f"{len(x_val)} validation images, {args.epochs} epochs, {n_net} networks", flush=True)
+    print(
+        f"backend {backend}, {os.cpu_count()} CPUs, data {data.name}: {len(x)} training, "
+        f"{len(x_val)} validation images, {args.epochs} epochs, {n_net} networks",
+        flush=True,
+    )
     print(f"start-up: Keras imported at {t_import:.2f} s, data ready at {t_data:.2f} s", flush=True)
 
     # The first training step of the real run, timed from the process start.
@@ -227,11 +256,18 @@ def main() -> int:
         def batch(self, epoch, step, losses):
             first.setdefault("t", time.perf_counter() - START)
             return original(self, epoch, step, losses)
+
         fused.Progress.batch = batch
 
-    results = {"backend": backend, "data": data.name, "n_train": len(x), "n_validation": len(x_val),
-               "epochs": args.epochs, "networks": n_net, "start_up": {"import_keras_s": t_import,
-                                                                      "data_s": t_data}}
+    results = {
+        "backend": backend,
+        "data": data.name,
+        "n_train": len(x),
+        "n_validation": len(x_val),
+        "epochs": args.epochs,
+        "networks": n_net,
+        "start_up": {"import_keras_s": t_import, "data_s": t_data},
+    }
     flop_train = TRAIN_PER_IMAGE * n_net * len(x) * args.epochs
     flop_val = FORWARD_PER_IMAGE * n_net * len(x_val) * args.epochs
     results["flop"] = {"train": flop_train, "validation": flop_val}
@@ -244,45 +280,65 @@ def main() -> int:
         devnull = open(os.devnull, "w")
         saved, sys.stderr = sys.stderr, devnull
         try:
-            train_loss_progression(DEFAULT_INITS, data=data, n_train=args.n_train, epochs=args.epochs,
-                                   precision=name, verbose=True)
+            train_loss_progression(
+                DEFAULT_INITS,
+                data=data,
+                n_train=args.n_train,
+                epochs=args.epochs,
+                precision=name,
+                verbose=True,
+            )
         finally:
             sys.stderr = saved
             devnull.close()
         wall = time.perf_counter() - start
         if "t" in first and "first_step_s" not in results["start_up"]:
             results["start_up"]["first_step_s"] = first["t"]
-            print(f"start-up: first training step done at {first['t']:.2f} s after the process start",
-                  flush=True)
+            print(
+                f"start-up: first training step done at {first['t']:.2f} s after the process start",
+                flush=True,
+            )
         res["fused_wall_s"] = wall
         res["fused_gflops"] = (flop_train + flop_val) / wall / 1e9
         dtype = "float32" if name == "float32" else "bfloat16"
         res["kernels_gflops"] = kernel_rates(keras, dtype, args.matmul_n)
         res["share_of_conv2_kernel"] = res["fused_gflops"] / res["kernels_gflops"]["conv2_forward"]
-        res["share_of_training_roofline"] = (res["fused_gflops"]
-                                             / res["kernels_gflops"]["training_roofline"])
+        res["share_of_training_roofline"] = res["fused_gflops"] / res["kernels_gflops"]["training_roofline"]
         split = step_split(keras, x, y, x_val, policy, labels, fns, args.split_steps, 128)
         steps = -(-len(x) // 128) * args.epochs
-        parts = {"forward": split["forward"] * steps, "backward": split["backward"] * steps,
-                 "optimizer": split["optimizer"] * steps, "per-step overhead": split["overhead"] * steps,
-                 "validation": split["validation_pass"] * args.epochs}
+        parts = {
+            "forward": split["forward"] * steps,
+            "backward": split["backward"] * steps,
+            "optimizer": split["optimizer"] * steps,
+            "per-step overhead": split["overhead"] * steps,
+            "validation": split["validation_pass"] * args.epochs,
+        }
         parts["other (build, compile, tracing, data)"] = max(wall - sum(parts.values()), 0.0)
         res["step_s"] = split
         res["time_parts_s"] = parts
         results[name] = res
         k = res["kernels_gflops"]
-        print(f"\n{name}: fused training {wall:.1f} s = {res['fused_gflops']:.0f} GFLOP/s "
-              f"({100 * res['share_of_conv2_kernel']:.0f} % of the conv2 forward kernel, "
-              f"{100 * res['share_of_training_roofline']:.0f} % of the training roofline)", flush=True)
-        print(f"  kernels: matmul {k['matmul']:.0f}, conv2 forward {k['conv2_forward']:.0f}, "
-              f"backward input {k['conv2_backward_input']:.0f}, backward filter "
-              f"{k['conv2_backward_filter']:.0f} GFLOP/s; training roofline "
-              f"{k['training_roofline']:.0f} GFLOP/s ("
-              f"{100 * k['training_roofline'] / k['conv2_forward']:.0f} % of conv2 forward)", flush=True)
-        print(f"  one step: {1e3 * split['full']:.1f} ms (forward {1e3 * split['forward']:.1f}, "
-              f"optimizer {1e3 * split['optimizer']:.1f}, overhead {1e3 * split['overhead']:.1f}, "
-              f"backward {1e3 * split['backward']:.1f}); validation pass "
-              f"{1e3 * split['validation_pass']:.0f} ms", flush=True)
+        print(
+            f"\n{name}: fused training {wall:.1f} s = {res['fused_gflops']:.0f} GFLOP/s "
+            f"({100 * res['share_of_conv2_kernel']:.0f} % of the conv2 forward kernel, "
+            f"{100 * res['share_of_training_roofline']:.0f} % of the training roofline)",
+            flush=True,
+        )
+        print(
+            f"  kernels: matmul {k['matmul']:.0f}, conv2 forward {k['conv2_forward']:.0f}, "
+            f"backward input {k['conv2_backward_input']:.0f}, backward filter "
+            f"{k['conv2_backward_filter']:.0f} GFLOP/s; training roofline "
+            f"{k['training_roofline']:.0f} GFLOP/s ("
+            f"{100 * k['training_roofline'] / k['conv2_forward']:.0f} % of conv2 forward)",
+            flush=True,
+        )
+        print(
+            f"  one step: {1e3 * split['full']:.1f} ms (forward {1e3 * split['forward']:.1f}, "
+            f"optimizer {1e3 * split['optimizer']:.1f}, overhead {1e3 * split['overhead']:.1f}, "
+            f"backward {1e3 * split['backward']:.1f}); validation pass "
+            f"{1e3 * split['validation_pass']:.0f} ms",
+            flush=True,
+        )
         for part, sec in parts.items():
             print(f"  {part:40s} {sec:7.2f} s  {100 * sec / wall:5.1f} %")
     if args.json is not None:

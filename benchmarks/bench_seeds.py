@@ -49,10 +49,14 @@ def main() -> int:
     train_loss_progression(epochs=args.epochs, seeds=list(range(args.n_seeds)), **kwargs)
     tn = time.perf_counter() - start
     per_seed = (tn / t1 - 1) / (args.n_seeds - 1)
-    print(f"{keras.backend.backend()}, {one.attrs['precision']}, {one.attrs['n_train']} images, "
-          f"{args.epochs} epochs")
-    print(f"1 seed (3 networks): {t1:.1f} s; {args.n_seeds} seeds ({3 * args.n_seeds} networks): "
-          f"{tn:.1f} s; ratio {tn / t1:.2f}")
+    print(
+        f"{keras.backend.backend()}, {one.attrs['precision']}, {one.attrs['n_train']} images, "
+        f"{args.epochs} epochs"
+    )
+    print(
+        f"1 seed (3 networks): {t1:.1f} s; {args.n_seeds} seeds ({3 * args.n_seeds} networks): "
+        f"{tn:.1f} s; ratio {tn / t1:.2f}"
+    )
     print(f"cost per extra seed: {per_seed:.2f} x the one-seed run")
     return 0
 

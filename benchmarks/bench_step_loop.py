@@ -39,12 +39,20 @@ from weight_init.cli.common import make_parser, positive_int, run  # noqa: E402
 def main() -> int:
     parser = make_parser(__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("--dataset", default="auto", help="auto, mnist, mnist-sample or an .npz path")
-    parser.add_argument("--epochs", type=positive_int, default=3,
-                        help="epochs per loop (the first one, with the tracing, is timed apart)")
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=3,
+        help="epochs per loop (the first one, with the tracing, is timed apart)",
+    )
     parser.add_argument("--n-train", type=positive_int, default=10_000, help="training images")
     parser.add_argument("--batch-size", type=positive_int, default=128, help="images per step")
-    parser.add_argument("--repeat", type=positive_int, default=1,
-                        help="time both loops this many times, alternating (on a noisy machine)")
+    parser.add_argument(
+        "--repeat",
+        type=positive_int,
+        default=1,
+        help="time both loops this many times, alternating (on a noisy machine)",
+    )
     args = parser.parse_args()
 
     keras = import_keras()
@@ -59,13 +67,19 @@ def main() -> int:
     labels, fns = [r[0] for r in resolved], [r[1] for r in resolved]
     steps = math.ceil(len(x) / args.batch_size)
     perms = [np.random.default_rng([0, e]).permutation(len(x)) for e in range(args.epochs)]
-    print(f"backend {keras.backend.backend()}, {len(x)} images, batches of {args.batch_size}: "
-          f"{steps} steps per epoch, {args.epochs} epochs per loop", flush=True)
+    print(
+        f"backend {keras.backend.backend()}, {len(x)} images, batches of {args.batch_size}: "
+        f"{steps} steps per epoch, {args.epochs} epochs per loop",
+        flush=True,
+    )
 
     def model():
         m = build_cnns(fns, labels, seed=0, precision="float32")
-        m.compile(optimizer=keras.optimizers.RMSprop(), loss=summed_loss(keras),
-                  metrics=batch_loss_metrics(keras, len(labels)))
+        m.compile(
+            optimizer=keras.optimizers.RMSprop(),
+            loss=summed_loss(keras),
+            metrics=batch_loss_metrics(keras, len(labels)),
+        )
         return m
 
     results, per_step = {}, {"train_on_batch": [], "fit": []}
@@ -74,14 +88,16 @@ def main() -> int:
             m, marks, losses = model(), [], []
             for perm in perms:
                 marks.append(time.perf_counter())
-                losses += fit_epoch(keras, m, x[perm], y[perm], args.batch_size, len(labels),
-                                    loop=loop)
+                losses += fit_epoch(keras, m, x[perm], y[perm], args.batch_size, len(labels), loop=loop)
             marks.append(time.perf_counter())
             results[loop] = np.array(losses)
             first, rest = marks[1] - marks[0], marks[-1] - marks[1]
             per_step[loop].append(1e3 * rest / max(steps * (len(perms) - 1), 1))
-            print(f"{loop:15s} first epoch (tracing included) {first:6.2f} s; then "
-                  f"{per_step[loop][-1]:7.2f} ms per step", flush=True)
+            print(
+                f"{loop:15s} first epoch (tracing included) {first:6.2f} s; then "
+                f"{per_step[loop][-1]:7.2f} ms per step",
+                flush=True,
+            )
     if args.repeat > 1:
         for loop, times in per_step.items():
             print(f"{loop:15s} median {np.median(times):7.2f} ms per step over {args.repeat} runs")

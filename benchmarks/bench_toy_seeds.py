@@ -33,8 +33,7 @@ def clocks() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=100, help="seeds trained batched (0..N-1)")
-    parser.add_argument("--sequential", type=int, default=5,
-                        help="of those, how many also run one at a time")
+    parser.add_argument("--sequential", type=int, default=5, help="of those, how many also run one at a time")
     parser.add_argument("--example", default="3-bias", choices=list(EXAMPLES))
     args = parser.parse_args()
 
@@ -44,8 +43,10 @@ def main() -> None:
     w1, c1 = clocks()
     batch_wall, batch_cpu = w1 - w0, c1 - c0
     print(study.report())
-    print(f"batched: {args.seeds} seeds x 2 networks in {batch_wall:.1f} s wall, "
-          f"{batch_cpu:.1f} s CPU ({batch_wall / args.seeds:.3f} s wall per seed)")
+    print(
+        f"batched: {args.seeds} seeds x 2 networks in {batch_wall:.1f} s wall, "
+        f"{batch_cpu:.1f} s CPU ({batch_wall / args.seeds:.3f} s wall per seed)"
+    )
 
     outcomes = study.outcomes().set_index(["seed", "network"])
     w0, c0 = clocks()
@@ -59,10 +60,14 @@ def main() -> None:
     w1, c1 = clocks()
     if args.sequential:
         seq_wall, seq_cpu = (w1 - w0) / args.sequential, (c1 - c0) / args.sequential
-        print(f"one at a time: {seq_wall:.3f} s wall, {seq_cpu:.3f} s CPU per seed "
-              f"(first {args.sequential} seeds; outcomes equal the batched run's)")
-        print(f"ratio one-at-a-time / batched per seed: wall {seq_wall * args.seeds / batch_wall:.2f}"
-              f", CPU {seq_cpu * args.seeds / batch_cpu:.2f}")
+        print(
+            f"one at a time: {seq_wall:.3f} s wall, {seq_cpu:.3f} s CPU per seed "
+            f"(first {args.sequential} seeds; outcomes equal the batched run's)"
+        )
+        print(
+            f"ratio one-at-a-time / batched per seed: wall {seq_wall * args.seeds / batch_wall:.2f}"
+            f", CPU {seq_cpu * args.seeds / batch_cpu:.2f}"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -90,8 +90,15 @@ def build(keras, init: str, seed: int, depth: int, width: int):
     kernel = keras_initializer(fn, seed=seed)
     x = inputs = keras.Input((28, 28, 1))
     for i in range(depth):
-        x = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i + 1}",
-                                kernel_initializer=kernel, bias_initializer="zeros")(x)
+        x = keras.layers.Conv2D(
+            width,
+            3,
+            padding="same",
+            activation="relu",
+            name=f"conv{i + 1}",
+            kernel_initializer=kernel,
+            bias_initializer="zeros",
+        )(x)
         if i + 1 in (2, 8, 14):
             x = keras.layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     x = keras.layers.Flatten()(x)
@@ -105,8 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=64, help="default 64")
     parser.add_argument("--depth", type=int, default=20, help="convolutions (default 20)")
     parser.add_argument("--width", type=int, default=16, help="channels (default 16)")
-    parser.add_argument("--inits", nargs="+", default=list(INITS),
-                        help=f"default {' '.join(INITS)} (he = he_normal_untruncated)")
+    parser.add_argument(
+        "--inits",
+        nargs="+",
+        default=list(INITS),
+        help=f"default {' '.join(INITS)} (he = he_normal_untruncated)",
+    )
     parser.add_argument("--dataset", default="auto", help="for the package's loader (default auto)")
     parser.add_argument("--data", help="a folder with MNIST's t10k IDX files instead")
     parser.add_argument("--seed", type=int, default=0, help="default 0")
@@ -123,18 +134,21 @@ def main(argv: list[str] | None = None) -> int:
     x_val = x_val.reshape(-1, 28, 28, 1).astype(np.float32)
     eye = np.eye(10, dtype=np.float32)
     y1 = eye[y]
-    print(f"data: {source}: {len(x)} training, {len(x_val)} held out; {args.depth} conv layers of "
-          f"{args.width} channels; {args.steps} steps of {args.batch_size}; "
-          f"{keras.backend.backend()}", flush=True)
+    print(
+        f"data: {source}: {len(x)} training, {len(x_val)} held out; {args.depth} conv layers of "
+        f"{args.width} channels; {args.steps} steps of {args.batch_size}; "
+        f"{keras.backend.backend()}",
+        flush=True,
+    )
     order = np.random.default_rng([args.seed, 1]).permutation
     batches = []
     perm = order(len(x))
     lsuv_idx = perm[:256]  # the images of the first training batches
     while len(batches) < args.steps:
         for i in range(0, len(x) - args.batch_size + 1, args.batch_size):
-            batches.append(perm[i:i + args.batch_size])
+            batches.append(perm[i : i + args.batch_size])
         perm = order(len(x))
-    batches = batches[:args.steps]
+    batches = batches[: args.steps]
     probe_idx = np.arange(256)
     loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)
     summary, tables = [], []
@@ -143,9 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         model = build(keras, init, args.seed, args.depth, args.width)
         if init == "lsuv":
             _, log = lsuv(model, x[lsuv_idx], tol=0.1, max_iter=10, seed=args.seed)
-            print(f"  lsuv: {int(log['converged'].sum())}/{len(log)} layers converged, "
-                  f"{int(log['iterations'].sum())} rescalings, initial variances "
-                  f"{log['initial_var'].min():.3g} .. {log['initial_var'].max():.3g}", flush=True)
+            print(
+                f"  lsuv: {int(log['converged'].sum())}/{len(log)} layers converged, "
+                f"{int(log['iterations'].sum())} rescalings, initial variances "
+                f"{log['initial_var'].min():.3g} .. {log['initial_var'].max():.3g}",
+                flush=True,
+            )
         with np.errstate(all="ignore"):
             stats = layer_stats(model, x[probe_idx], y1[probe_idx], loss=loss_fn)
         first, last = stats.iloc[0], stats[stats["layer"] == f"conv{args.depth}"].iloc[0]
@@ -159,23 +176,31 @@ def main(argv: list[str] | None = None) -> int:
         head, tail = np.mean(losses[:50]), np.mean(losses[-50:])
         seconds = time.perf_counter() - start
         summary.append((init, losses[0], head, tail, accuracy))
-        print(f"{init:>22}: conv1 act_std {first['act_std']:.3g}, conv{args.depth} act_std "
-              f"{last['act_std']:.3g} (dead {last['dead_fraction']:.2f}, grad_std "
-              f"{last['grad_std']:.3g}); loss first {losses[0]:.4g}, steps 1-50 {head:.4g}, "
-              f"last 50 {tail:.4g}; held-out accuracy {accuracy:.3f} ({seconds:.0f}s)", flush=True)
+        print(
+            f"{init:>22}: conv1 act_std {first['act_std']:.3g}, conv{args.depth} act_std "
+            f"{last['act_std']:.3g} (dead {last['dead_fraction']:.2f}, grad_std "
+            f"{last['grad_std']:.3g}); loss first {losses[0]:.4g}, steps 1-50 {head:.4g}, "
+            f"last 50 {tail:.4g}; held-out accuracy {accuracy:.3f} ({seconds:.0f}s)",
+            flush=True,
+        )
     if args.figure:
         import pandas as pd
 
         from weight_init.keras_tools.model_stats import plot_model_stats
 
-        fig = plot_model_stats(pd.concat(tables, ignore_index=True), logy=True,
-                               title=f"{args.depth}-layer plain CNN at initialization (layer_stats)")
+        fig = plot_model_stats(
+            pd.concat(tables, ignore_index=True),
+            logy=True,
+            title=f"{args.depth}-layer plain CNN at initialization (layer_stats)",
+        )
         fig.savefig(args.figure, dpi=110)
         print(f"figure: {args.figure}")
-    print("\n| init | first-batch loss | mean loss, steps 1-50 | mean loss, last 50 steps | "
-          "held-out accuracy |\n| --- | --- | --- | --- | --- |")
+    print(
+        "\n| init | first-batch loss | mean loss, steps 1-50 | mean loss, last 50 steps | "
+        "held-out accuracy |\n| --- | --- | --- | --- | --- |"
+    )
     for init, first_loss, head, tail, accuracy in summary:
-        fmt = (lambda v: f"{v:.3g}" if math.isfinite(v) else str(v))
+        fmt = lambda v: f"{v:.3g}" if math.isfinite(v) else str(v)
         print(f"| {init} | {fmt(first_loss)} | {fmt(head)} | {fmt(tail)} | {accuracy:.3f} |")
     return 0
 

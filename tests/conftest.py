@@ -16,16 +16,18 @@ import os
 import pytest
 
 #: Test modules (file names without ``.py``) whose tests need Keras.
-KERAS_MODULES = frozenset({
-    "test_activation_layers",
-    "test_activation_seeds",
-    "test_backends",
-    "test_data",
-    "test_loss_progression",
-    "test_lsuv",
-    "test_model_stats",
-    "test_training_stats",
-})
+KERAS_MODULES = frozenset(
+    {
+        "test_activation_layers",
+        "test_activation_seeds",
+        "test_backends",
+        "test_data",
+        "test_loss_progression",
+        "test_lsuv",
+        "test_model_stats",
+        "test_training_stats",
+    }
+)
 
 
 @pytest.fixture(scope="module")

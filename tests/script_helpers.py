@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_script(name: str, *args: str, tmp_path: Path | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess:
+def run_script(
+    name: str, *args: str, tmp_path: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run ``python <name> <args>`` headless from the repository root.
 
     With ``tmp_path``, Keras' cache folder points into it, so ``--dataset auto`` sees no
@@ -20,8 +21,14 @@ def run_script(name: str, *args: str, tmp_path: Path | None = None,
     env = dict(os.environ, MPLBACKEND="Agg")
     if tmp_path is not None:
         env["KERAS_HOME"] = str(tmp_path / "keras_home")
-    return subprocess.run([sys.executable, str(ROOT / name), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, str(ROOT / name), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_one_clear_error(proc: subprocess.CompletedProcess, words: str) -> None:

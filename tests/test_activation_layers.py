@@ -125,10 +125,10 @@ def test_mlp_architecture_weights_and_biases():
 
 def test_relu_std_shrinks_holds_and_grows_as_in_the_article(relu):
     small, middle, large = (stds(relu, s.label) for s in relu.specs)
-    assert np.all(np.diff(small) < 0), small        # sigma 0.10: shrinks layer by layer
+    assert np.all(np.diff(small) < 0), small  # sigma 0.10: shrinks layer by layer
     assert small[-1] < 0.5 * small[0]
     assert np.all(middle / middle[0] < 1.5) and np.all(middle / middle[0] > 1 / 1.5), middle
-    assert np.all(np.diff(large) > 0), large        # sigma 0.28: grows layer by layer
+    assert np.all(np.diff(large) > 0), large  # sigma 0.28: grows layer by layer
     assert large[-1] > 4 * large[0]
 
 
@@ -152,8 +152,12 @@ def test_stats_are_tidy_and_use_every_value(relu, images):
 def test_the_outputs_are_the_networks_forward_pass(images):
     """Recompute hidden layer 2 by hand from the network's weights."""
     result = activation_study(images[:50], sigmas=[0.14], layers=2, width=30, seed=3)
-    model = build_mlp(result.specs[0].init, layers=2, width=30, seed=np.random.default_rng(
-        np.random.SeedSequence(3).spawn(1)[0]))
+    model = build_mlp(
+        result.specs[0].init,
+        layers=2,
+        width=30,
+        seed=np.random.default_rng(np.random.SeedSequence(3).spawn(1)[0]),
+    )
     h = images[:50].astype(np.float64)
     for name in ("dense_in", "hidden_1", "hidden_2"):
         h = h @ model.get_layer(name).kernel.numpy()
@@ -193,7 +197,10 @@ def test_linear_and_named_initializers(images):
 def test_layer_stats_on_known_arrays():
     stats = layer_stats({"a": [np.array([[0.0, 2.0], [0.0, 2.0]]), np.array([[1.0, -1.0]])]})
     assert stats.to_dict("list") == {
-        "init": ["a", "a"], "layer": [1, 2], "mean": [1.0, 0.0], "std": [1.0, 1.0],
+        "init": ["a", "a"],
+        "layer": [1, 2],
+        "mean": [1.0, 0.0],
+        "std": [1.0, 1.0],
         "frac_zero": [0.5, 0.0],
     }
 
@@ -239,8 +246,18 @@ def test_script_end_to_end_headless(tmp_path):
     import pandas as pd
 
     png, csv = tmp_path / "out" / "violins.png", tmp_path / "stats.csv"
-    proc = run_script("--dataset", "mnist-sample", "--n-images", str(N_IMAGES), "--no-show",
-                      "--output", str(png), "--csv", str(csv), tmp_path=tmp_path)
+    proc = run_script(
+        "--dataset",
+        "mnist-sample",
+        "--n-images",
+        str(N_IMAGES),
+        "--no-show",
+        "--output",
+        str(png),
+        "--csv",
+        str(csv),
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     image = matplotlib.image.imread(png)
     assert image.ndim == 3 and image.shape[0] > 300 and image.shape[1] > 600
@@ -262,9 +279,26 @@ def test_script_named_inits_linear(tmp_path):
     import pandas as pd
 
     csv = tmp_path / "stats.csv"
-    proc = run_script("--dataset", "mnist-sample", "--n-images", "200", "--activation", "linear",
-                      "--inits", "he_normal", "lecun_uniform", "--layers", "3", "--width", "50",
-                      "--output", str(tmp_path / "f.svg"), "--csv", str(csv), tmp_path=tmp_path)
+    proc = run_script(
+        "--dataset",
+        "mnist-sample",
+        "--n-images",
+        "200",
+        "--activation",
+        "linear",
+        "--inits",
+        "he_normal",
+        "lecun_uniform",
+        "--layers",
+        "3",
+        "--width",
+        "50",
+        "--output",
+        str(tmp_path / "f.svg"),
+        "--csv",
+        str(csv),
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "f.svg").read_text().lstrip().startswith("<?xml")
     table = pd.read_csv(csv)
@@ -298,8 +332,19 @@ def test_script_help_shows_defaults(tmp_path):
     proc = run_script("--help", tmp_path=tmp_path)
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
-    for flag in ("--activation", "--sigmas", "--inits", "--layers", "--width", "--seed",
-                 "--dataset", "--n-images", "--csv", "--output", "--no-show"):
+    for flag in (
+        "--activation",
+        "--sigmas",
+        "--inits",
+        "--layers",
+        "--width",
+        "--seed",
+        "--dataset",
+        "--n-images",
+        "--csv",
+        "--output",
+        "--no-show",
+    ):
         assert flag in text
     assert "default: relu" in text and "default: [0.1, 0.14, 0.28]" in text
 
@@ -327,12 +372,21 @@ def test_script_theory_adds_prediction_columns(tmp_path):
     import pandas as pd
 
     csv = tmp_path / "stats.csv"
-    proc = run_script("--dataset", "mnist-sample", "--n-images", str(N_IMAGES), "--theory",
-                      "--output", str(tmp_path / "t.png"), "--csv", str(csv), tmp_path=tmp_path)
+    proc = run_script(
+        "--dataset",
+        "mnist-sample",
+        "--n-images",
+        str(N_IMAGES),
+        "--theory",
+        "--output",
+        str(tmp_path / "t.png"),
+        "--csv",
+        str(csv),
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(csv)
-    assert list(table.columns) == ["init", "layer", "mean", "std", "frac_zero",
-                                   "theory_mean", "theory_std"]
+    assert list(table.columns) == ["init", "layer", "mean", "std", "frac_zero", "theory_mean", "theory_std"]
     assert "theory_std" in proc.stdout
     for label, direction in (("N(0, 0.10)", -1), ("N(0, 0.28)", 1)):
         rows = table[table["init"] == label]

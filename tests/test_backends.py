@@ -30,8 +30,9 @@ def _reference(y: np.ndarray, z: np.ndarray) -> np.ndarray:
     return np.log(np.exp(z - top).sum(-1)) + top[..., 0] - (y * z).sum(-1)
 
 
-@pytest.mark.parametrize("y_kind, z_kind", [("numpy", "tensor"), ("tensor", "numpy"),
-                                            ("tensor", "tensor"), ("numpy", "numpy")])
+@pytest.mark.parametrize(
+    "y_kind, z_kind", [("numpy", "tensor"), ("tensor", "numpy"), ("tensor", "tensor"), ("numpy", "numpy")]
+)
 def test_cross_entropy_takes_numpy_or_tensors_in_any_mix(keras, y_kind, z_kind):
     # Keras' torch trainer hands a metric a numpy y_true and tensor logits: this mix
     # raised TypeError (numpy * torch.Tensor) before cross_entropy converted its inputs.
@@ -69,8 +70,9 @@ def test_cross_entropy_in_a_training_step_on_this_backend(keras):
     keras.utils.set_random_seed(0)
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Dense(4, kernel_initializer="zeros")(inputs))
-    model.compile(optimizer=keras.optimizers.SGD(0.0), metrics=[MeanCE()],
-                  loss=lambda y, z: cross_entropy(y, z))
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.0), metrics=[MeanCE()], loss=lambda y, z: cross_entropy(y, z)
+    )
     x = np.ones((8, 3), dtype=np.float32)
     y = np.eye(4, dtype=np.float32)[np.arange(8) % 4]
     logs = model.train_on_batch(x, y, return_dict=True)
@@ -87,5 +89,6 @@ def test_keras_initializer_gives_backend_tensors(keras):
     assert keras.ops.is_tensor(w) and tuple(w.shape) == (50, 40)
     assert keras.backend.standardize_dtype(w.dtype) == "float32"
     # Same seed, same numbers: drawn by numpy, so on every backend.
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(w),
-                                  keras.ops.convert_to_numpy(keras_initializer("he_normal", 0)((50, 40))))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(w), keras.ops.convert_to_numpy(keras_initializer("he_normal", 0)((50, 40)))
+    )

@@ -163,8 +163,14 @@ def test_unwritable_places_fail_early_with_the_users_path(tmp_path):
 
 def test_headless_script_saves_in_the_current_directory_which_git_ignores(tmp_path):
     env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, str(ROOT / "plot_toy_training.py"), "--max-epochs", "3"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "plot_toy_training.py"), "--max-epochs", "3"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     saved = tmp_path / "toy-training.png"
     assert plt.imread(saved).ndim == 3

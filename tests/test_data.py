@@ -179,7 +179,7 @@ def _corrupt_files(tmp_path):
     np.savez(good, **fake_arrays())
     raw = good.read_bytes()
     damaged = bytearray(raw)
-    damaged[len(raw) // 3: len(raw) // 3 + 64] = b"\0" * 64
+    damaged[len(raw) // 3 : len(raw) // 3 + 64] = b"\0" * 64
     files = {
         "garbage.npz": b"this is not a zip file" * 10,
         "empty.npz": b"",
@@ -210,8 +210,16 @@ def test_corrupt_files_raise_a_value_error_naming_the_file(tmp_path):
         (lambda a: a.update(x_train=np.full((30, 28, 28), "a")), "not numeric"),
         (lambda a: a.update(x_test=np.zeros((0, 28, 28)), y_test=np.zeros(0)), "empty"),
     ],
-    ids=["missing-key", "image-shape", "flat-width", "label-count", "label-range",
-         "pixel-range", "strings", "empty"],
+    ids=[
+        "missing-key",
+        "image-shape",
+        "flat-width",
+        "label-count",
+        "label-range",
+        "pixel-range",
+        "strings",
+        "empty",
+    ],
 )
 def test_wrong_shaped_or_valued_files_name_the_file(tmp_path, change, words):
     arrays = fake_arrays()

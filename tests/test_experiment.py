@@ -140,7 +140,9 @@ def test_wrong_shape_from_init():
     def transposed(fan_in, fan_out):
         return np.random.randn(fan_out, fan_in)
 
-    with pytest.raises(ValueError, match=r"returned shape \(20, 10\) for layer 2; expected \(fan_in, fan_out\) = \(10, 20\)"):
+    with pytest.raises(
+        ValueError, match=r"returned shape \(20, 10\) for layer 2; expected \(fan_in, fan_out\) = \(10, 20\)"
+    ):
         forward_prop([10, 20], transposed, n_samples=5)
 
 

@@ -78,8 +78,9 @@ def test_explore_is_lazy_and_its_widgets_call_the_update(monkeypatch):
     calls = []
     monkeypatch.setattr(explore_module, "explorer_update", lambda **kw: calls.append(kw))
     box = weight_init.explore(depth=4, width=100)
-    assert calls[-1] == dict(init="xavier", activation="tanh", depth=4, width=100, gain=1.0,
-                             seed=0, n_samples=1000)
+    assert calls[-1] == dict(
+        init="xavier", activation="tanh", depth=4, width=100, gain=1.0, seed=0, n_samples=1000
+    )
     controls = {w.description: w for row in box.children[:2] for w in row.children}
     assert set(controls) == {"init", "activation", "seed", "depth", "width", "gain"}
     assert "he_normal" in controls["init"].options and "relu" in controls["activation"].options
@@ -90,8 +91,10 @@ def test_explore_is_lazy_and_its_widgets_call_the_update(monkeypatch):
 
 
 def test_import_weight_init_imports_no_widgets_or_plotting():
-    code = ("import sys, weight_init; assert callable(weight_init.explore); "
-            "print(sorted(m for m in ('ipywidgets', 'IPython', 'matplotlib', 'pandas') if m in sys.modules))")
+    code = (
+        "import sys, weight_init; assert callable(weight_init.explore); "
+        "print(sorted(m for m in ('ipywidgets', 'IPython', 'matplotlib', 'pandas') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _run(tmp_path, *args):
     env = dict(os.environ, MPLBACKEND="Agg", KERAS_HOME=str(tmp_path / "keras_home"))
-    return subprocess.run([sys.executable, "-m", "weight_init.cli.figures", *args], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "weight_init.cli.figures", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_every_committed_figure_has_a_recipe():
@@ -39,10 +45,13 @@ def test_refuses_without_full_mnist_and_dry_run_lists_the_commands(tmp_path):
     assert "WARNING" in proc.stderr and "OFFLINE SAMPLE" in proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split(":")[0] for line in lines] == [
-        f"[{k}/{len(figures.FIGURES)}] {f.name}" for k, f in enumerate(figures.FIGURES, 1)]
-    assert lines[1].endswith(f"-m weight_init.cli.activation_layers --activation linear "
-                             f"--dataset mnist-sample --no-show --output {out}/"
-                             "linear-output-progression-violinplot.png")
+        f"[{k}/{len(figures.FIGURES)}] {f.name}" for k, f in enumerate(figures.FIGURES, 1)
+    ]
+    assert lines[1].endswith(
+        f"-m weight_init.cli.activation_layers --activation linear "
+        f"--dataset mnist-sample --no-show --output {out}/"
+        "linear-output-progression-violinplot.png"
+    )
     assert "--example 3-bias --no-show" in lines[3] and "--dataset" not in lines[3]
     assert not out.exists()  # a dry run renders nothing
 

@@ -69,8 +69,7 @@ def test_uniform_limits():
 
 
 @pytest.mark.parametrize("mode,n", [("fan_in", 100), ("fan_out", 400), ("fan_avg", 250)])
-@pytest.mark.parametrize("distribution",
-                         ["normal", "truncated_normal", "untruncated_normal", "uniform"])
+@pytest.mark.parametrize("distribution", ["normal", "truncated_normal", "untruncated_normal", "uniform"])
 def test_variance_scaling_modes(mode, n, distribution):
     init = I.variance_scaling(3.0, mode, distribution)
     w = init(100, 400, rng=7)
@@ -150,8 +149,11 @@ def test_calculate_gain():
     with pytest.raises(ValueError, match="unknown nonlinearity 'swish'.*relu"):
         I.calculate_gain("swish")
     # not "anything that starts with conv"
-    with pytest.raises(ValueError, match="unknown nonlinearity 'conv_banana'; expected one of: "
-                       "linear, identity, conv1d.*leaky_relu, selu"):
+    with pytest.raises(
+        ValueError,
+        match="unknown nonlinearity 'conv_banana'; expected one of: "
+        "linear, identity, conv1d.*leaky_relu, selu",
+    ):
         I.calculate_gain("conv_banana")
 
 
@@ -180,8 +182,7 @@ def test_get_names_and_aliases():
 def test_pytorch_names_mean_pytorchs_untruncated_laws():
     # Keras' he_normal / glorot_normal are truncated; PyTorch's kaiming_normal /
     # xavier_normal are not, and they are different objects now.
-    for torch_name, keras_name in (("kaiming_normal", "he_normal"),
-                                   ("xavier_normal", "glorot_normal")):
+    for torch_name, keras_name in (("kaiming_normal", "he_normal"), ("xavier_normal", "glorot_normal")):
         t, k = I.get(torch_name), I.get(keras_name)
         assert (t.distribution, k.distribution) == ("untruncated_normal", "truncated_normal")
         assert t.variance(300, 200) == pytest.approx(k.variance(300, 200))
@@ -199,8 +200,7 @@ def test_keras_normal_distribution_is_truncated():
     assert vs.distribution == "truncated_normal"
     w = vs(1000, 500, rng=1)
     assert np.max(np.abs(w)) <= 2 * math.sqrt(2.0 / 1000) / I.TRUNCATED_STD_CORRECTION
-    assert I.get("variance_scaling(2, distribution=untruncated_normal)").distribution \
-        == "untruncated_normal"
+    assert I.get("variance_scaling(2, distribution=untruncated_normal)").distribution == "untruncated_normal"
 
 
 def test_shared_names_keras_wins_and_torch_prefix_gives_pytorchs():
@@ -214,40 +214,65 @@ def test_shared_names_keras_wins_and_torch_prefix_gives_pytorchs():
     assert I.get("constant").value == 0.0 and I.get("constant:0.3").value == 0.3
 
 
-@pytest.mark.parametrize("spec, label, attrs", [
-    ("normal:0.4", "normal(0.4)", {"std": 0.4, "mean": 0.0}),
-    (" Normal( 0.40 ) ", "normal(0.4)", {"std": 0.4}),
-    ("RandomNormal(stddev=0.1, mean=2)", "random_normal(std=0.1, mean=2)",
-     {"std": 0.1, "mean": 2.0}),
-    ("uniform:0.3", "uniform(0.3)", {"minval": -0.3, "maxval": 0.3}),
-    ("random_uniform(minval=0, maxval=2)", "random_uniform(minval=0, maxval=2)",
-     {"minval": 0.0, "maxval": 2.0}),
-    ("truncated_normal(stddev=2, mean=1)", "truncated_normal(std=2, mean=1)",
-     {"a": -3.0, "b": 5.0}),
-    ("trunc_normal(std=0.02)", "trunc_normal(std=0.02)", {"a": -2.0, "b": 2.0, "std": 0.02}),
-    ("kaiming_normal(mode=fan_out, nonlinearity=relu)",
-     "kaiming_normal(mode=fan_out, nonlinearity=relu)",
-     {"scale": pytest.approx(2.0), "mode": "fan_out", "distribution": "untruncated_normal"}),
-    ("kaiming_uniform:2.0", "kaiming_uniform(2)", {"scale": pytest.approx(2 / 5)}),
-    ("kaiming_normal(nonlinearity=tanh)", "kaiming_normal(nonlinearity=tanh)",
-     {"scale": pytest.approx(25 / 9)}),
-    ("xavier_normal(gain=2)", "xavier_normal(gain=2)", {"scale": 4.0, "mode": "fan_avg"}),
-    ("variance_scaling(scale=3, mode=fan_avg, distribution=uniform)",
-     "variance_scaling(scale=3, mode=fan_avg, distribution=uniform)",
-     {"scale": 3.0, "mode": "fan_avg", "distribution": "uniform"}),
-    ("sparse:0.9", "sparse(0.9)", {"sparsity": 0.9, "std": 0.01}),
-    ("dirac(groups=2)", "dirac(groups=2)", {"groups": 2}),
-    ("orthogonal:2", "orthogonal(2)", {"gain": 2.0}),
-    ("identity(gain=3)", "identity(gain=3)", {"gain": 3.0}),
-    ("constant(val=0.7)", "constant(value=0.7)", {"value": 0.7}),
-    ({"name": "sparse", "sparsity": 0.5, "std": 0.1}, "sparse(sparsity=0.5, std=0.1)",
-     {"sparsity": 0.5, "std": 0.1}),
-    ({"class_name": "VarianceScaling", "module": "keras.initializers",
-      "config": {"scale": 2.0, "mode": "fan_out", "distribution": "uniform", "seed": None,
-                 "input_axes": None, "output_axes": None}},
-     "variance_scaling(scale=2, mode=fan_out, distribution=uniform)",
-     {"scale": 2.0, "mode": "fan_out"}),
-])
+@pytest.mark.parametrize(
+    "spec, label, attrs",
+    [
+        ("normal:0.4", "normal(0.4)", {"std": 0.4, "mean": 0.0}),
+        (" Normal( 0.40 ) ", "normal(0.4)", {"std": 0.4}),
+        ("RandomNormal(stddev=0.1, mean=2)", "random_normal(std=0.1, mean=2)", {"std": 0.1, "mean": 2.0}),
+        ("uniform:0.3", "uniform(0.3)", {"minval": -0.3, "maxval": 0.3}),
+        (
+            "random_uniform(minval=0, maxval=2)",
+            "random_uniform(minval=0, maxval=2)",
+            {"minval": 0.0, "maxval": 2.0},
+        ),
+        ("truncated_normal(stddev=2, mean=1)", "truncated_normal(std=2, mean=1)", {"a": -3.0, "b": 5.0}),
+        ("trunc_normal(std=0.02)", "trunc_normal(std=0.02)", {"a": -2.0, "b": 2.0, "std": 0.02}),
+        (
+            "kaiming_normal(mode=fan_out, nonlinearity=relu)",
+            "kaiming_normal(mode=fan_out, nonlinearity=relu)",
+            {"scale": pytest.approx(2.0), "mode": "fan_out", "distribution": "untruncated_normal"},
+        ),
+        ("kaiming_uniform:2.0", "kaiming_uniform(2)", {"scale": pytest.approx(2 / 5)}),
+        (
+            "kaiming_normal(nonlinearity=tanh)",
+            "kaiming_normal(nonlinearity=tanh)",
+            {"scale": pytest.approx(25 / 9)},
+        ),
+        ("xavier_normal(gain=2)", "xavier_normal(gain=2)", {"scale": 4.0, "mode": "fan_avg"}),
+        (
+            "variance_scaling(scale=3, mode=fan_avg, distribution=uniform)",
+            "variance_scaling(scale=3, mode=fan_avg, distribution=uniform)",
+            {"scale": 3.0, "mode": "fan_avg", "distribution": "uniform"},
+        ),
+        ("sparse:0.9", "sparse(0.9)", {"sparsity": 0.9, "std": 0.01}),
+        ("dirac(groups=2)", "dirac(groups=2)", {"groups": 2}),
+        ("orthogonal:2", "orthogonal(2)", {"gain": 2.0}),
+        ("identity(gain=3)", "identity(gain=3)", {"gain": 3.0}),
+        ("constant(val=0.7)", "constant(value=0.7)", {"value": 0.7}),
+        (
+            {"name": "sparse", "sparsity": 0.5, "std": 0.1},
+            "sparse(sparsity=0.5, std=0.1)",
+            {"sparsity": 0.5, "std": 0.1},
+        ),
+        (
+            {
+                "class_name": "VarianceScaling",
+                "module": "keras.initializers",
+                "config": {
+                    "scale": 2.0,
+                    "mode": "fan_out",
+                    "distribution": "uniform",
+                    "seed": None,
+                    "input_axes": None,
+                    "output_axes": None,
+                },
+            },
+            "variance_scaling(scale=2, mode=fan_out, distribution=uniform)",
+            {"scale": 2.0, "mode": "fan_out"},
+        ),
+    ],
+)
 def test_parameterized_forms(spec, label, attrs):
     init = I.get(spec)
     assert init.name == label
@@ -255,23 +280,26 @@ def test_parameterized_forms(spec, label, attrs):
         assert getattr(init, key) == value, key
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("VarianceScaling(3, fan_avg, uniform)", "one value without a name sets scale"),
-    ("he_normal:2", "he_normal takes no value"),
-    ("normal(sigma=2)", "has no parameter 'sigma'; it takes std, mean"),
-    ("kaiming_normal(mode=fan_avg)", "mode must be fan_in or fan_out"),
-    ("variance_scaling(distribution=cauchy)", "distribution must be one of"),
-    ("sparse", "needs its sparsity"),
-    ("sparse:1.5", "sparsity must be between 0 and 1"),
-    ("trunc_normal(a=3, b=1)", "a < b"),
-    ("torch.he_normal", "torch.nn.init has no he_normal"),
-    ("keras.kaiming_normal", "keras.initializers has no kaiming_normal"),
-    ("dirac:0", "groups must be a positive integer"),
-    ("normal(std=1, stddev=2)", "std is given twice"),
-    ("normal:", "no value after ':'"),
-    ({"config": {}}, "needs 'name'"),
-    ("stft", "unknown initializer 'stft'"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("VarianceScaling(3, fan_avg, uniform)", "one value without a name sets scale"),
+        ("he_normal:2", "he_normal takes no value"),
+        ("normal(sigma=2)", "has no parameter 'sigma'; it takes std, mean"),
+        ("kaiming_normal(mode=fan_avg)", "mode must be fan_in or fan_out"),
+        ("variance_scaling(distribution=cauchy)", "distribution must be one of"),
+        ("sparse", "needs its sparsity"),
+        ("sparse:1.5", "sparsity must be between 0 and 1"),
+        ("trunc_normal(a=3, b=1)", "a < b"),
+        ("torch.he_normal", "torch.nn.init has no he_normal"),
+        ("keras.kaiming_normal", "keras.initializers has no kaiming_normal"),
+        ("dirac:0", "groups must be a positive integer"),
+        ("normal(std=1, stddev=2)", "std is given twice"),
+        ("normal:", "no value after ':'"),
+        ({"config": {}}, "needs 'name'"),
+        ("stft", "unknown initializer 'stft'"),
+    ],
+)
 def test_bad_parameterized_forms(spec, words):
     with pytest.raises(ValueError, match=re.escape(words)):
         I.get(spec)
@@ -335,13 +363,25 @@ DENSE, CONV = (300, 200), (3, 3, 16, 32)
 TWO_D_ONLY = {"identity", "eye", "sparse:0.9", "identity(gain=2)", "sparse(sparsity=0.3, std=1)"}
 CONV_ONLY = {"dirac", "dirac:2"}
 SPECS = sorted(set(I.names()) - {"sparse"}) + [
-    "normal:0.4", "normal(std=0.3, mean=0.5)", "uniform(minval=0, maxval=2)", "torch.uniform",
-    "trunc_normal(mean=1, std=2, a=0, b=5)", "trunc_normal(std=1, a=3, b=4)",
-    "trunc_normal(mean=-1, a=-inf, b=-1.5)", "truncated_normal(mean=0.5, stddev=2)",
-    "sparse:0.9", "sparse(sparsity=0.3, std=1)", "dirac:2", "kaiming_normal(mode=fan_out)",
-    "kaiming_uniform(a=0.2, nonlinearity=leaky_relu)", "xavier_uniform:3",
-    "variance_scaling(3, mode=fan_avg, distribution=untruncated_normal)", "constant:0.5",
-    "identity(gain=2)", "delta_orthogonal:2", "orthogonal:3",
+    "normal:0.4",
+    "normal(std=0.3, mean=0.5)",
+    "uniform(minval=0, maxval=2)",
+    "torch.uniform",
+    "trunc_normal(mean=1, std=2, a=0, b=5)",
+    "trunc_normal(std=1, a=3, b=4)",
+    "trunc_normal(mean=-1, a=-inf, b=-1.5)",
+    "truncated_normal(mean=0.5, stddev=2)",
+    "sparse:0.9",
+    "sparse(sparsity=0.3, std=1)",
+    "dirac:2",
+    "kaiming_normal(mode=fan_out)",
+    "kaiming_uniform(a=0.2, nonlinearity=leaky_relu)",
+    "xavier_uniform:3",
+    "variance_scaling(3, mode=fan_avg, distribution=untruncated_normal)",
+    "constant:0.5",
+    "identity(gain=2)",
+    "delta_orthogonal:2",
+    "orthogonal:3",
 ]
 
 
@@ -363,8 +403,11 @@ def test_moments_match_the_samples(spec, shape):
     tol2 = 6 * np.std(w**2) / math.sqrt(n) + 1e-12 * m2
     assert np.mean(w**2) == pytest.approx(m2, abs=tol2)
     mean = math.sqrt(max(m2 - var, 0.0))
-    tol = 6 * np.std((w - np.mean(w)) ** 2) / math.sqrt(n) + 6 * np.std(w) / math.sqrt(n) * \
-        2 * abs(mean) + 1e-12 * m2
+    tol = (
+        6 * np.std((w - np.mean(w)) ** 2) / math.sqrt(n)
+        + 6 * np.std(w) / math.sqrt(n) * 2 * abs(mean)
+        + 1e-12 * m2
+    )
     assert np.var(w) == pytest.approx(var, abs=tol)
     if len(shape) == 2:
         assert init.variance(*shape) == pytest.approx(var)  # (fan_in, fan_out)
@@ -402,8 +445,7 @@ def test_trunc_normal_bounds_and_far_tails():
     assert np.all((w >= 8) & (w <= 9)) and np.isfinite(w).all()
     alpha = 8.0  # E[Z | Z > 8] ~ alpha + 1/alpha - 2/alpha^3 for a narrow far tail
     assert np.mean(w) == pytest.approx(alpha + 1 / alpha - 2 / alpha**3, rel=2e-3)
-    assert np.mean(w) == pytest.approx(math.sqrt(init.second_moment(3, 3) - init.variance(3, 3)),
-                                       rel=1e-3)
+    assert np.mean(w) == pytest.approx(math.sqrt(init.second_moment(3, 3) - init.variance(3, 3)), rel=1e-3)
     # Keras' TruncatedNormal: cut at mean -+ 2 std and not re-scaled
     k = I.truncated_normal
     assert (k.a, k.b) == (-0.1, 0.1)

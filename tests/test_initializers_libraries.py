@@ -40,8 +40,11 @@ def ks_pvalue(x: np.ndarray, y: np.ndarray) -> float:
     else:
         return float(ks_2samp(x, y).pvalue)
     both = np.concatenate([x, y])
-    d = np.max(np.abs(np.searchsorted(x, both, side="right") / x.size
-                      - np.searchsorted(y, both, side="right") / y.size))
+    d = np.max(
+        np.abs(
+            np.searchsorted(x, both, side="right") / x.size - np.searchsorted(y, both, side="right") / y.size
+        )
+    )
     en = math.sqrt(x.size * y.size / (x.size + y.size))
     lam = (en + 0.12 + 0.11 / en) * d
     k = np.arange(1, 101)
@@ -62,9 +65,25 @@ keras = pytest.importorskip("keras")
 #: Every Keras identifier the package shares (keras.initializers.get's snake_case names
 #: and aliases; the class names are the same objects), and configs with parameters.
 KERAS_SPECS = [
-    "zeros", "ones", "zero", "one", "constant", "random_normal", "normal", "random_uniform",
-    "uniform", "truncated_normal", "variance_scaling", "glorot_normal", "glorot_uniform",
-    "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "orthogonal", "identity",
+    "zeros",
+    "ones",
+    "zero",
+    "one",
+    "constant",
+    "random_normal",
+    "normal",
+    "random_uniform",
+    "uniform",
+    "truncated_normal",
+    "variance_scaling",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "orthogonal",
+    "identity",
     {"class_name": "Constant", "config": {"value": 0.7}},
     {"class_name": "RandomNormal", "config": {"mean": 1.0, "stddev": 0.3}},
     {"class_name": "RandomUniform", "config": {"minval": -0.2, "maxval": 0.5}},
@@ -72,10 +91,13 @@ KERAS_SPECS = [
     {"class_name": "Orthogonal", "config": {"gain": 2.0}},
     {"class_name": "Identity", "config": {"gain": 3.0}},
 ] + [
-    {"class_name": "VarianceScaling",
-     "config": {"scale": 3.0, "mode": mode, "distribution": dist}}
-    for mode, dist in (("fan_avg", "normal"), ("fan_out", "truncated_normal"),
-                       ("fan_in", "untruncated_normal"), ("fan_avg", "uniform"))
+    {"class_name": "VarianceScaling", "config": {"scale": 3.0, "mode": mode, "distribution": dist}}
+    for mode, dist in (
+        ("fan_avg", "normal"),
+        ("fan_out", "truncated_normal"),
+        ("fan_in", "untruncated_normal"),
+        ("fan_avg", "uniform"),
+    )
 ]
 CONSTANT = {"zeros", "ones", "zero", "one", "constant", "identity", "Constant", "Identity"}
 
@@ -83,8 +105,11 @@ CONSTANT = {"zeros", "ones", "zero", "one", "constant", "identity", "Constant", 
 def _keras_sample(spec, shape, seed=1234):
     if spec == "constant":  # keras.initializers.get("constant") needs a config's value
         return keras.ops.convert_to_numpy(keras.initializers.Constant()(shape)).astype(float)
-    config = {"class_name": spec, "config": {}} if isinstance(spec, str) else \
-        {"class_name": spec["class_name"], "config": dict(spec["config"])}
+    config = (
+        {"class_name": spec, "config": {}}
+        if isinstance(spec, str)
+        else {"class_name": spec["class_name"], "config": dict(spec["config"])}
+    )
     if _name(spec) not in CONSTANT:
         config["config"]["seed"] = seed
     return keras.ops.convert_to_numpy(keras.initializers.get(config)(shape)).astype(float)
@@ -95,8 +120,13 @@ def _name(spec):
 
 
 @pytest.mark.parametrize("shape", [DENSE, CONV], ids=["dense", "conv"])
-@pytest.mark.parametrize("spec", KERAS_SPECS, ids=lambda s: _name(s) + (
-    "" if isinstance(s, str) else "(" + ",".join(map(str, s["config"].values())) + ")"))
+@pytest.mark.parametrize(
+    "spec",
+    KERAS_SPECS,
+    ids=lambda s: (
+        _name(s) + ("" if isinstance(s, str) else "(" + ",".join(map(str, s["config"].values())) + ")")
+    ),
+)
 def test_same_law_as_keras(spec, shape):
     if _name(spec) in ("identity", "Identity") and len(shape) != 2:
         with pytest.raises(ValueError):
@@ -142,9 +172,17 @@ def test_keras_initializer_wraps_every_law_and_empty_shapes():
 # ----------------------------------------------------------------------------- PyTorch
 # torch.nn.init, transcribed (see the module docstring); shapes in PyTorch's layout.
 
+
 def torch_calculate_gain(nonlinearity, param=None):
-    linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                  "conv_transpose2d", "conv_transpose3d"]
+    linear_fns = [
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+    ]
     if nonlinearity in linear_fns or nonlinearity == "sigmoid":
         return 1
     elif nonlinearity == "tanh":
@@ -270,8 +308,11 @@ TORCH_CASES = [
     ("kaiming_normal(a=0.2, mode=fan_out)", torch_kaiming_normal_, {"a": 0.2, "mode": "fan_out"}),
     ("kaiming_normal(nonlinearity=tanh)", torch_kaiming_normal_, {"nonlinearity": "tanh"}),
     ("kaiming_uniform", torch_kaiming_uniform_, {}),
-    ("kaiming_uniform(a=2.236, nonlinearity=leaky_relu)", torch_kaiming_uniform_,
-     {"a": 2.236}),  # nn.Linear's reset_parameters: a = sqrt(5)
+    (
+        "kaiming_uniform(a=2.236, nonlinearity=leaky_relu)",
+        torch_kaiming_uniform_,
+        {"a": 2.236},
+    ),  # nn.Linear's reset_parameters: a = sqrt(5)
     ("xavier_normal", torch_xavier_normal_, {}),
     ("xavier_normal:1.6667", torch_xavier_normal_, {"gain": 1.6667}),
     ("xavier_uniform", torch_xavier_uniform_, {}),
@@ -281,8 +322,11 @@ TORCH_CASES = [
     ("uniform(a=-0.2, b=0.5)", torch_uniform_, {"a": -0.2, "b": 0.5}),
     ("trunc_normal", torch_trunc_normal_, {}),
     ("trunc_normal(std=0.02)", torch_trunc_normal_, {"std": 0.02}),
-    ("trunc_normal(mean=1, std=2, a=0, b=5)", torch_trunc_normal_,
-     {"mean": 1.0, "std": 2.0, "a": 0.0, "b": 5.0}),
+    (
+        "trunc_normal(mean=1, std=2, a=0, b=5)",
+        torch_trunc_normal_,
+        {"mean": 1.0, "std": 2.0, "a": 0.0, "b": 5.0},
+    ),
     ("orthogonal", torch_orthogonal_, {}),
     ("orthogonal:2", torch_orthogonal_, {"gain": 2.0}),
 ]
@@ -302,8 +346,7 @@ def test_same_law_as_pytorch(spec, fn, kwargs, shape):
 def test_pytorch_layouts_of_structured_laws():
     g = np.random.default_rng(0)
     assert np.array_equal(I.eye.sample((5, 3)), to_keras_layout(torch_eye_((3, 5), g)))
-    for shape, groups in (((8, 4, 3, 3), 1), ((8, 4, 3, 3), 2), ((6, 6, 5), 3),
-                          ((4, 2, 3, 3, 3), 1)):
+    for shape, groups in (((8, 4, 3, 3), 1), ((8, 4, 3, 3), 2), ((6, 6, 5), 3), ((4, 2, 3, 3, 3), 1)):
         theirs = to_keras_layout(torch_dirac_(shape, g, groups))
         assert np.array_equal(I.get(f"dirac:{groups}").sample(theirs.shape), theirs), shape
     # orthogonal: the filters (PyTorch's rows, the package's columns) are orthonormal
@@ -321,9 +364,23 @@ def test_pytorch_layouts_of_structured_laws():
     assert np.array_equal(I.get("ones").sample((2, 2)), np.ones((2, 2)))
 
 
-@pytest.mark.parametrize("name", ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                                  "conv_transpose2d", "conv_transpose3d", "sigmoid", "tanh",
-                                  "relu", "leaky_relu", "selu"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "selu",
+    ],
+)
 def test_calculate_gain_as_pytorch(name):
     assert I.calculate_gain(name) == pytest.approx(torch_calculate_gain(name))
     if name == "leaky_relu":

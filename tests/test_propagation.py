@@ -86,10 +86,8 @@ def test_user_callable_initializer_and_activation():
         return np.random.randn(fan_in, fan_out) / np.sqrt(fan_in)
 
     state = np.random.get_state()
-    df = propagation_stats([400] * 6, my_xavier, activation=lambda x: np.tanh(x),
-                           n_samples=1000, seed=3)
-    again = propagation_stats([400] * 6, my_xavier, activation=lambda x: np.tanh(x),
-                              n_samples=1000, seed=3)
+    df = propagation_stats([400] * 6, my_xavier, activation=lambda x: np.tanh(x), n_samples=1000, seed=3)
+    again = propagation_stats([400] * 6, my_xavier, activation=lambda x: np.tanh(x), n_samples=1000, seed=3)
     assert np.array_equal(np.random.get_state()[1], state[1])
     assert df.equals(again)
     for col in STATS:
@@ -121,8 +119,7 @@ def test_backward_pass_matches_finite_differences():
     # L = (1/N) sum_n G_n . H_L,n ; dL/dW_l by central differences vs the backward pass.
     fp = forward_pass([4, 3, 2], "glorot_uniform", activation="tanh", n_samples=5, seed=0)
     G = np.random.default_rng(1).standard_normal(fp.activations[-1].shape)
-    deltas, wgrads = backward_pass(fp.weights, fp.inputs, fp.preactivations, fp.activations,
-                                   fp.activation, G)
+    deltas, wgrads = backward_pass(fp.weights, fp.inputs, fp.preactivations, fp.activations, fp.activation, G)
 
     def loss(weights):
         H = fp.inputs
@@ -142,8 +139,7 @@ def test_backward_pass_matches_finite_differences():
         np.testing.assert_allclose(wgrads[l], num, rtol=1e-6, atol=1e-9)
     assert deltas[-1].shape == fp.preactivations[-1].shape
     with pytest.raises(ValueError, match="upstream has shape"):
-        backward_pass(fp.weights, fp.inputs, fp.preactivations, fp.activations, fp.activation,
-                      G[:, :1])
+        backward_pass(fp.weights, fp.inputs, fp.preactivations, fp.activations, fp.activation, G[:, :1])
 
 
 def test_plot_propagation_draws_measured_and_dashed_theory(tanh_xavier):

@@ -90,8 +90,9 @@ def test_user_activation_uses_finite_difference_derivative():
 def test_mean_field_recursion_by_hand():
     # Two layers, unequal widths, so that fan_in/fan_out indices cannot be swapped.
     fan_ins, fan_outs, vs = [4, 3], [3, 7], [0.2, 0.5]
-    res = mean_field(fan_ins, fan_outs, vs, "tanh", input_second_moment=2.0,
-                     output_grad_variance=3.0, n_samples=10)
+    res = mean_field(
+        fan_ins, fan_outs, vs, "tanh", input_second_moment=2.0, output_grad_variance=3.0, n_samples=10
+    )
     q1 = 4 * 0.2 * 2.0
     m1 = gaussian_moments("tanh", q1)
     q2 = 3 * 0.5 * m1["second_moment"]
@@ -108,8 +109,9 @@ def test_mean_field_recursion_by_hand():
 
 def test_per_layer_activations_and_input_dim():
     # The violin script's MLP: a linear first layer of fan-in 784, then ReLU layers.
-    df = predict([100, 50, 50], "he_normal", activation=[None, "relu", "relu"],
-                 input_dim=784, input_second_moment=0.1)
+    df = predict(
+        [100, 50, 50], "he_normal", activation=[None, "relu", "relu"], input_dim=784, input_second_moment=0.1
+    )
     q1 = 784 * (2 / 784) * 0.1
     assert df["theory_preact_std"][0] == pytest.approx(math.sqrt(q1), rel=1e-12)
     assert df["theory_act_std"][0] == pytest.approx(math.sqrt(q1), rel=1e-12)

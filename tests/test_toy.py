@@ -40,6 +40,7 @@ SCRIPT = ROOT / "plot_toy_training.py"
 
 # ----------------------------------------------------------------------------- the post's code
 
+
 def _post_train_data(k: int, random_seed: int):
     """The post's ``train_data_1/2/3``, verbatim up to the DataFrame (global RNG)."""
     import pandas as pd
@@ -47,18 +48,20 @@ def _post_train_data(k: int, random_seed: int):
     np.random.seed(random_seed)
     if k == 1:
         data_pos_ = np.random.normal(0, 1, size=(50, 2)) - (0, 2.5)
-        data_pos = np.array([p for p in data_pos_ if p[1] < p[0] - .25 and p[1] < -p[0] - .25])
+        data_pos = np.array([p for p in data_pos_ if p[1] < p[0] - 0.25 and p[1] < -p[0] - 0.25])
         data_neg_1_ = np.random.normal(0, 1, size=(50, 2)) + (0, 2.5)
-        data_neg_1 = np.array([p for p in data_neg_1_ if p[1] > p[0] + 0.25 and p[1] > -p[0] + .25])
+        data_neg_1 = np.array([p for p in data_neg_1_ if p[1] > p[0] + 0.25 and p[1] > -p[0] + 0.25])
         data_neg_2_ = np.random.normal(0, 1, size=(50, 2)) + (2.5, 0)
-        data_neg_2 = np.array([p for p in data_neg_2_ if p[1] > -p[0] + 0.25 and p[1] < p[0] - .25])
+        data_neg_2 = np.array([p for p in data_neg_2_ if p[1] > -p[0] + 0.25 and p[1] < p[0] - 0.25])
         data_neg_3_ = np.random.normal(0, 1, size=(50, 2)) - (2.5, 0)
-        data_neg_3 = np.array([p for p in data_neg_3_ if p[1] > p[0] + 0.25 and p[1] < -p[0] - .25])
+        data_neg_3 = np.array([p for p in data_neg_3_ if p[1] > p[0] + 0.25 and p[1] < -p[0] - 0.25])
         data_neg = np.concatenate((data_neg_1, data_neg_2, data_neg_3))
     elif k == 2:
+
         def rad_sq(array):
-            return array[:, 0]**2 + array[:, 1]**2
-        data_pos_ = np.random.normal(0, .75, size=(40, 2))
+            return array[:, 0] ** 2 + array[:, 1] ** 2
+
+        data_pos_ = np.random.normal(0, 0.75, size=(40, 2))
         data_pos = data_pos_[rad_sq(data_pos_) < 4]
         data_neg_ = np.random.uniform(-5, 5, size=(300, 2))
         data_neg = data_neg_[(rad_sq(data_neg_) > 6.25) & (rad_sq(data_neg_) < 16)]
@@ -69,9 +72,9 @@ def _post_train_data(k: int, random_seed: int):
         data_neg = np.array([p for p in data_neg_ if abs(p[0] - 2.5) > 1.25 and abs(p[0] + 2.5) > 1.25])
     data = np.concatenate((data_pos, data_neg), axis=0)
     y = np.concatenate((np.ones(data_pos.shape[0]), np.zeros(data_neg.shape[0])), axis=0)
-    df = pd.DataFrame({'x_1': data[:, 0], 'x_2': data[:, 1], 'y': y})
-    cols = ['x_1', 'x_2']
-    df[['x_1_norm', 'x_2_norm']] = (df[cols] - df[cols].mean()) / df[cols].std()
+    df = pd.DataFrame({"x_1": data[:, 0], "x_2": data[:, 1], "y": y})
+    cols = ["x_1", "x_2"]
+    df[["x_1_norm", "x_2_norm"]] = (df[cols] - df[cols].mean()) / df[cols].std()
     return df
 
 
@@ -82,20 +85,21 @@ def _post_init_weights(layer_widths, has_const, init, random_seed):
     for i in range(len(layer_widths) - 1):
         ncols = layer_widths[i] - 1 if has_const[i] else layer_widths[i]
         nrows = layer_widths[i + 1] - 1 if has_const[i + 1] else layer_widths[i + 1]
-        std = np.sqrt(2.0 / (ncols + nrows)) if init == 'Xavier' else np.sqrt(2.0 / ncols)
+        std = np.sqrt(2.0 / (ncols + nrows)) if init == "Xavier" else np.sqrt(2.0 / ncols)
         weights = np.random.normal(0, std, size=(nrows, ncols))
-        while abs(np.std(weights) - std) > .05 or abs(np.mean(weights) - 0) > .05:
+        while abs(np.std(weights) - std) > 0.05 or abs(np.mean(weights) - 0) > 0.05:
             weights = np.random.normal(0, std, size=(nrows, ncols))
         arch = np.ones((layer_widths[i + 1], layer_widths[i]))
         if has_const[i + 1]:
             arch[-1, :] = 0
-        w = arch * .1
+        w = arch * 0.1
         w[:nrows, :ncols] = weights
         ws.append(w)
     return ws
 
 
 # ----------------------------------------------------------------------------- data sets
+
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 @pytest.mark.parametrize("seed", [None, 0, 6])
@@ -109,9 +113,9 @@ def test_datasets_are_the_posts_bit_for_bit(k, seed):
     data = load_toy_data(k, seed)
     assert np.random.random() == before  # no use of numpy's global random state
     np.random.set_state(state)
-    assert np.array_equal(data.x, df[['x_1', 'x_2']].to_numpy())
-    assert np.array_equal(data.y, df['y'].to_numpy())
-    assert np.array_equal(data.x_norm, df[['x_1_norm', 'x_2_norm']].to_numpy())
+    assert np.array_equal(data.x, df[["x_1", "x_2"]].to_numpy())
+    assert np.array_equal(data.y, df["y"].to_numpy())
+    assert np.array_equal(data.x_norm, df[["x_1_norm", "x_2_norm"]].to_numpy())
 
 
 def test_dataset_functions_defaults_and_shapes():
@@ -155,6 +159,7 @@ def test_standardize_with_given_statistics():
 
 
 # ----------------------------------------------------------------------------- the network
+
 
 def _flat(arrays):
     return np.concatenate([np.ravel(a) for a in arrays])
@@ -222,14 +227,13 @@ def test_same_seed_same_weights_and_int_seed_draws_each_layer_afresh():
 
 def test_post_compatible_draw_is_the_posts():
     # SingleActivatorNN([6, 3], ..., has_bias=True): layers 3, 6, 3, 1, constants counted
-    post = _post_init_weights([3, 6, 3, 1], [True, True, True, False], 'He', 10)
-    net = MLP(real_widths([6, 3], True), "relu", post_he_normal, bias=True,
-              rng=np.random.RandomState(10))
+    post = _post_init_weights([3, 6, 3, 1], [True, True, True, False], "He", 10)
+    net = MLP(real_widths([6, 3], True), "relu", post_he_normal, bias=True, rng=np.random.RandomState(10))
     for w_post, w, b in zip(post, net.weights, net.biases):
         n_out, n_in = w.shape[1], w.shape[0]
         assert np.array_equal(w_post[:n_out, :n_in], w.T)  # (n_out, n_in) in the post
-        assert np.array_equal(w_post[:n_out, n_in], b)     # the bias column, 0.1
-    post = _post_init_weights([2, 6, 3, 1], [False] * 4, 'Xavier', 3)
+        assert np.array_equal(w_post[:n_out, n_in], b)  # the bias column, 0.1
+    post = _post_init_weights([2, 6, 3, 1], [False] * 4, "Xavier", 3)
     net = MLP([6, 3], "tanh", post_xavier_normal, rng=np.random.RandomState(3))
     for w_post, w in zip(post, net.weights):
         assert np.array_equal(w_post, w.T)
@@ -260,8 +264,9 @@ def test_iterate_averaging_and_plain_gradient_descent_steps():
             net2 = MLP([4], "tanh", "glorot_normal", bias=True, rng=3)
             net2.fit(x, y, eta=0.5, max_epochs=2, averaging=True)
             w2 = w1 - 0.5 * g1
-            np.testing.assert_allclose(_flat(net2.parameters()), (2 * expected + w2) / 3,
-                                       rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(
+                _flat(net2.parameters()), (2 * expected + w2) / 3, rtol=1e-13, atol=1e-15
+            )
 
 
 def test_fit_history_and_plain_descent_lowers_the_loss():
@@ -293,10 +298,14 @@ def test_mini_batches_are_seeded():
     assert np.array_equal(runs[0], runs[1]) and not np.array_equal(runs[0], runs[2])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(eta=0), "eta"), (dict(max_epochs=0), "max_epochs"),
-    (dict(batch_size=10_000), "batch_size"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(eta=0), "eta"),
+        (dict(max_epochs=0), "max_epochs"),
+        (dict(batch_size=10_000), "batch_size"),
+    ],
+)
 def test_fit_rejects_bad_settings(kwargs, match):
     data = quadrant_blobs()
     with pytest.raises(ValueError, match=match):
@@ -306,6 +315,7 @@ def test_fit_rejects_bad_settings(kwargs, match):
 
 
 # ----------------------------------------------------------------------------- the post's runs
+
 
 def test_example_1_reproduces_the_post_exactly():
     result = run_example("1")
@@ -344,8 +354,9 @@ def test_with_biases_relu_and_tanh_converge():
 
 
 def test_compare_pairings_settings_and_plain_init():
-    r = compare_pairings(2, widths=[4], relu_widths=[3, 2], eta=0.5, max_epochs=30,
-                         post_compatible=False, seed=1)
+    r = compare_pairings(
+        2, widths=[4], relu_widths=[3, 2], eta=0.5, max_epochs=30, post_compatible=False, seed=1
+    )
     assert r.networks["tanh"].hidden_widths == [4]
     assert r.networks["relu"].hidden_widths == [3, 2]
     assert r.networks["tanh"].init_name == "xavier_normal"
@@ -368,7 +379,8 @@ def test_decision_surface_uses_the_training_statistics():
     total = sum(m.astype(int) for m in masks.values())
     assert np.all(total == 1)  # every point is exactly one of TP, FN, TN, FP
     assert (masks["FN"].sum() + masks["FP"].sum()) / len(data.y) == pytest.approx(
-        np.mean(net.predict(data.x_norm) != data.y))
+        np.mean(net.predict(data.x_norm) != data.y)
+    )
 
 
 def test_figure_has_the_posts_panels():
@@ -396,15 +408,17 @@ def test_figure_has_the_posts_panels():
 
 
 def test_import_stays_light():
-    code = ("import sys, weight_init, weight_init.studies.toy_training.data, weight_init.studies.toy_training.mlp, "
-            "weight_init.studies.toy_training.study; "
-            "print(any(m in sys.modules for m in ('pandas', 'matplotlib')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    code = (
+        "import sys, weight_init, weight_init.studies.toy_training.data, weight_init.studies.toy_training.mlp, "
+        "weight_init.studies.toy_training.study; "
+        "print(any(m in sys.modules for m in ('pandas', 'matplotlib')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
 
 
 # ----------------------------------------------------------------------------- the script
+
 
 def _script(*args, timeout=120):
     return script_helpers.run_script(SCRIPT.name, *args, timeout=timeout)
@@ -427,25 +441,50 @@ def test_script_example_1_figure_and_csv(tmp_path):
 
 def test_script_flags_override_the_example(tmp_path):
     png = tmp_path / "fig.png"
-    out = _script("--example", "3-bias", "--widths", "4", "--max-epochs", "50", "--eta", "0.5",
-                  "--output", str(png), "--no-show")
+    out = _script(
+        "--example",
+        "3-bias",
+        "--widths",
+        "4",
+        "--max-epochs",
+        "50",
+        "--eta",
+        "0.5",
+        "--output",
+        str(png),
+        "--no-show",
+    )
     assert out.returncode == 0, out.stderr
-    assert ("tanh [4], ReLU [4] hidden units + biases, eta 0.5, max 50 epochs, seed 107"
-            in out.stdout)
+    assert "tanh [4], ReLU [4] hidden units + biases, eta 0.5, max 50 epochs, seed 107" in out.stdout
     assert png.exists()
 
 
 def test_script_help_and_bad_values(tmp_path):
     out = _script("--help")
     assert out.returncode == 0
-    for flag in ("--example", "--dataset", "--widths", "--bias", "--eta", "--max-epochs",
-                 "--seed", "--output", "--no-show", "--csv", "3-bias"):
+    for flag in (
+        "--example",
+        "--dataset",
+        "--widths",
+        "--bias",
+        "--eta",
+        "--max-epochs",
+        "--seed",
+        "--output",
+        "--no-show",
+        "--csv",
+        "3-bias",
+    ):
         assert flag in out.stdout
     assert "(default: 0.25)" in out.stdout and "(default: 2000)" in out.stdout
-    for args in (["--eta", "-1"], ["--dataset", "4"], ["--widths", "0"], ["--example", "9"],
-                 ["--output", str(tmp_path / "fig.xyz")],
-                 ["--batch-size", "5000", "--max-epochs", "1", "--no-show",
-                  "--output", str(tmp_path / "f.png")]):
+    for args in (
+        ["--eta", "-1"],
+        ["--dataset", "4"],
+        ["--widths", "0"],
+        ["--example", "9"],
+        ["--output", str(tmp_path / "fig.xyz")],
+        ["--batch-size", "5000", "--max-epochs", "1", "--no-show", "--output", str(tmp_path / "f.png")],
+    ):
         bad = _script(*args)
         assert bad.returncode == 2, (args, bad.stderr)
         assert "Traceback" not in bad.stderr
@@ -454,8 +493,7 @@ def test_script_help_and_bad_values(tmp_path):
 
 def test_fit_reports_progress_and_its_end():
     calls = []
-    result = compare_pairings(1, max_epochs=1200, seed=3,
-                              progress=lambda *args: calls.append(args))
+    result = compare_pairings(1, max_epochs=1200, seed=3, progress=lambda *args: calls.append(args))
     for key in ("tanh", "relu"):
         mine = [c for c in calls if c[0] == key]
         assert mine and all(not c[4] for c in mine[:-1])

@@ -42,12 +42,10 @@ def test_each_seed_equals_its_single_seed_run_bit_for_bit():
     assert out.loc[(out.seed == 61) & (out.network == "relu"), "epoch"].item() == 1263
     assert out["converged"].sum() == 2  # one network leaves the batch early, others go on
     for i, seed in enumerate(BIAS_SEEDS):
-        alone = compare_pairings(**{**EXAMPLES["3-bias"].settings(), "seed": seed,
-                                    "max_epochs": BIAS_EPOCHS})
+        alone = compare_pairings(**{**EXAMPLES["3-bias"].settings(), "seed": seed, "max_epochs": BIAS_EPOCHS})
         for key in ("tanh", "relu"):
             _same_history(study.histories[key][i], alone.histories[key])
-            np.testing.assert_array_equal(study.networks[key][i]._flat,
-                                          alone.networks[key]._flat)
+            np.testing.assert_array_equal(study.networks[key][i]._flat, alone.networks[key]._flat)
 
 
 def test_mini_batches_plain_descent_and_other_seeds_beside_it():
@@ -57,8 +55,7 @@ def test_mini_batches_plain_descent_and_other_seeds_beside_it():
         return MLP([4, 3], "relu", he_normal, rng=seed)
 
     settings = dict(eta=0.5, max_epochs=25, batch_size=32, averaging=False)
-    together = fit_many([net(s) for s in (0, 1, 2)], data.x_norm, data.y, rngs=[0, 1, 2],
-                        **settings)
+    together = fit_many([net(s) for s in (0, 1, 2)], data.x_norm, data.y, rngs=[0, 1, 2], **settings)
     alone = net(1).fit(data.x_norm, data.y, rng=1, **settings)
     _same_history(together[1], alone)
     pair = fit_many([net(2), net(1)], data.x_norm, data.y, rngs=[2, 1], **settings)
@@ -76,8 +73,9 @@ def test_fit_many_rejects_mixed_networks_and_bad_lists():
         fit_many([], data.x_norm, data.y)
 
 
-@pytest.mark.parametrize("seeds, match", [([], "empty"), ([1, 1], "distinct"),
-                                          ([-1], "non-negative"), ([1.5], "integers")])
+@pytest.mark.parametrize(
+    "seeds, match", [([], "empty"), ([1, 1], "distinct"), ([-1], "non-negative"), ([1.5], "integers")]
+)
 def test_bad_seeds(seeds, match):
     with pytest.raises(ValueError, match=match):
         check_seeds(seeds)
@@ -86,18 +84,28 @@ def test_bad_seeds(seeds, match):
 def _history(label, conv_epoch, final_error, max_epochs=100):
     last = conv_epoch if conv_epoch is not None else max_epochs
     return TrainHistory(
-        epoch=np.arange(last + 1), train_error=np.r_[np.full(last, 0.5), final_error],
-        loss=np.zeros(last + 1), converged=conv_epoch is not None, converged_epoch=conv_epoch,
-        iterations=last, max_error=1e-4, label=label)
+        epoch=np.arange(last + 1),
+        train_error=np.r_[np.full(last, 0.5), final_error],
+        loss=np.zeros(last + 1),
+        converged=conv_epoch is not None,
+        converged_epoch=conv_epoch,
+        iterations=last,
+        max_error=1e-4,
+        label=label,
+    )
 
 
 def test_spread_columns_against_pandas():
     tanh = [(10, 0.0), (40, 0.0), (25, 0.0), (70, 0.0), (33, 0.0)]
     relu = [(5, 0.0), (None, 0.2), (50, 0.0), (None, 0.1), (None, 0.3)]
     seeds = [0, 1, 2, 3, 4]
-    study = ToySeedStudy(seeds, {"tanh": [_history("tanh", *t) for t in tanh],
-                                 "relu": [_history("relu", *r) for r in relu]},
-                         networks={}, data=None, settings={"max_epochs": 100})
+    study = ToySeedStudy(
+        seeds,
+        {"tanh": [_history("tanh", *t) for t in tanh], "relu": [_history("relu", *r) for r in relu]},
+        networks={},
+        data=None,
+        settings={"max_epochs": 100},
+    )
     out = study.outcomes()
     assert list(out.columns) == ["seed", "network", "converged", "epoch", "final_error"]
     assert len(out) == 10 and out.loc[(out.seed == 1) & (out.network == "relu"), "epoch"].item() == 100
@@ -152,6 +160,7 @@ def test_ecdf_figure():
 
 # ----------------------------------------------------------------------------- the script
 
+
 def _script(*args):
     return script_helpers.run_script("plot_toy_training.py", *args, timeout=300)
 
@@ -161,8 +170,20 @@ def test_script_seeds_csv_is_reproducible_and_matches_single_runs(tmp_path):
 
     csvs = [tmp_path / "a.csv", tmp_path / "b.csv"]
     for csv in csvs:
-        out = _script("--example", "1", "--max-epochs", "60", "--seeds", "3", "8",
-                      "--csv", str(csv), "--output", str(tmp_path / "ecdf.png"), "--no-show")
+        out = _script(
+            "--example",
+            "1",
+            "--max-epochs",
+            "60",
+            "--seeds",
+            "3",
+            "8",
+            "--csv",
+            str(csv),
+            "--output",
+            str(tmp_path / "ecdf.png"),
+            "--no-show",
+        )
         assert out.returncode == 0, out.stderr
     assert csvs[0].read_bytes() == csvs[1].read_bytes()
     assert "2 seeds (3, 8)" in out.stdout and "converged 0/2 seeds" in out.stdout
@@ -170,9 +191,19 @@ def test_script_seeds_csv_is_reproducible_and_matches_single_runs(tmp_path):
     df = pd.read_csv(csvs[0])
     assert list(df.columns) == ["seed", "network", "converged", "epoch", "final_error"]
     assert list(zip(df.seed, df.network)) == [(3, "tanh"), (3, "relu"), (8, "tanh"), (8, "relu")]
-    single = _script("--example", "1", "--max-epochs", "60", "--seed", "8",
-                     "--csv", str(tmp_path / "one.csv"), "--output", str(tmp_path / "one.png"),
-                     "--no-show")
+    single = _script(
+        "--example",
+        "1",
+        "--max-epochs",
+        "60",
+        "--seed",
+        "8",
+        "--csv",
+        str(tmp_path / "one.csv"),
+        "--output",
+        str(tmp_path / "one.png"),
+        "--no-show",
+    )
     assert single.returncode == 0, single.stderr
     hist = pd.read_csv(tmp_path / "one.csv")
     for key in ("tanh", "relu"):
@@ -183,12 +214,22 @@ def test_script_seeds_csv_is_reproducible_and_matches_single_runs(tmp_path):
 
 
 def test_script_n_seeds_and_conflicting_flags(tmp_path):
-    out = _script("--dataset", "2", "--max-epochs", "5", "--seed", "5", "--n-seeds", "3",
-                  "--output", str(tmp_path / "f.png"), "--no-show")
+    out = _script(
+        "--dataset",
+        "2",
+        "--max-epochs",
+        "5",
+        "--seed",
+        "5",
+        "--n-seeds",
+        "3",
+        "--output",
+        str(tmp_path / "f.png"),
+        "--no-show",
+    )
     assert out.returncode == 0, out.stderr
     assert "3 seeds (5, 6, 7)" in out.stdout
-    bad = _script("--seeds", "1", "2", "--n-seeds", "2", "--no-show",
-                  "--output", str(tmp_path / "g.png"))
+    bad = _script("--seeds", "1", "2", "--n-seeds", "2", "--no-show", "--output", str(tmp_path / "g.png"))
     script_helpers.assert_one_clear_error(bad, "--n-seeds")
 
 

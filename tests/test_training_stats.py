@@ -24,8 +24,15 @@ FAN_IN = {"conv1": 9, "conv2": 288, "dense1": 9216, "logits": 128}
 def recorded(sample):
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    return train_loss_progression(data=sample, n_train=N_TRAIN, epochs=1, seed=0,
-                                  precision="float32", verbose=False, layer_stats_every=EVERY)
+    return train_loss_progression(
+        data=sample,
+        n_train=N_TRAIN,
+        epochs=1,
+        seed=0,
+        precision="float32",
+        verbose=False,
+        layer_stats_every=EVERY,
+    )
 
 
 def at(table, label, step=0):
@@ -36,8 +43,9 @@ def at(table, label, step=0):
 def test_recording_does_not_change_the_training(recorded, sample):
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    plain = train_loss_progression(data=sample, n_train=N_TRAIN, epochs=1, seed=0,
-                                   precision="float32", verbose=False)
+    plain = train_loss_progression(
+        data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
+    )
     df, _ = recorded
     # float32, same seed: the very same numbers, not merely close ones.
     np.testing.assert_array_equal(df["loss"].to_numpy(), plain["loss"].to_numpy())
@@ -58,14 +66,20 @@ def test_fit_and_train_on_batch_loops_give_the_very_same_training_and_statistics
 
     df, stats = recorded
     other, other_stats = train_loss_progression(
-        data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False,
-        layer_stats_every=EVERY, loop=other_loop())
+        data=sample,
+        n_train=N_TRAIN,
+        epochs=1,
+        seed=0,
+        precision="float32",
+        verbose=False,
+        layer_stats_every=EVERY,
+        loop=other_loop(),
+    )
     np.testing.assert_array_equal(other["loss"].to_numpy(), df["loss"].to_numpy())
     np.testing.assert_array_equal(other["val_loss"].to_numpy(), df["val_loss"].to_numpy())
     assert other_stats.table.shape == stats.table.shape
     numbers = stats.table.select_dtypes("number").columns
-    np.testing.assert_array_equal(other_stats.table[numbers].to_numpy(),
-                                  stats.table[numbers].to_numpy())
+    np.testing.assert_array_equal(other_stats.table[numbers].to_numpy(), stats.table[numbers].to_numpy())
 
 
 def test_one_row_per_network_recorded_step_and_layer(recorded):
@@ -116,8 +130,7 @@ def test_n04_activations_grow_layer_to_layer_as_the_fan_ins_predict(recorded, sa
     perm = np.random.default_rng([0, 0xDA7A]).permutation(len(x))
     rms_input = float(np.sqrt(np.mean(x[perm[:128]].astype(np.float64) ** 2)))
     rms = {layer: math.hypot(s.loc[layer, "act_std"], s.loc[layer, "act_mean"]) for layer in LAYERS}
-    inputs = {"conv1": rms_input, "conv2": rms["conv1"], "dense1": rms["conv2"],
-              "logits": rms["dense1"]}
+    inputs = {"conv1": rms_input, "conv2": rms["conv1"], "dense1": rms["conv2"], "logits": rms["dense1"]}
     for layer in LAYERS:
         predicted = 0.4 * math.sqrt(FAN_IN[layer]) * inputs[layer]
         assert s.loc[layer, "preact_std"] == pytest.approx(predicted, rel=0.25), layer
@@ -147,8 +160,10 @@ def test_he_keeps_the_activation_scale_and_dense1_dies_less_than_n04_at_first(re
     s = at(t, HE)
     for layer in ("conv1", "conv2", "dense1"):
         assert std_input / 3 < s.loc[layer, "act_std"] < 3 * std_input, layer
-    dead = {label: t[(t["init"] == label) & (t["layer"] == "dense1")].set_index("step")
-            ["dead_fraction"] for label in (HE, N04)}
+    dead = {
+        label: t[(t["init"] == label) & (t["layer"] == "dense1")].set_index("step")["dead_fraction"]
+        for label in (HE, N04)
+    }
     assert dead[HE][0] <= dead[N04][0] + 1 / 128
     assert dead[HE][4] > 0.3 > dead[N04][4]
     assert at(t, HE).loc["dense1", "update_ratio"] > 10 * at(t, N04).loc["dense1", "update_ratio"]
@@ -166,8 +181,9 @@ def test_gradient_from_the_rmsprop_step_equals_the_real_gradient():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 20)).astype(np.float32)
     y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 64)]
-    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(16, activation="relu"),
-                              keras.layers.Dense(5)])
+    model = keras.Sequential(
+        [keras.Input((20,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(5)]
+    )
     opt = keras.optimizers.RMSprop()
     loss = keras.losses.CategoricalCrossentropy(from_logits=True)
     model.compile(optimizer=opt, loss=loss)
@@ -224,9 +240,25 @@ def test_script_writes_the_layer_table_and_draws_the_second_figure(tmp_path):
 
     png, csv = tmp_path / "out" / "losses.png", tmp_path / "layers.csv"
     proc = script_helpers.run_script(
-        "plot_loss_progression.py", "--dataset", "mnist-sample", "--n-train", "384",
-        "--epochs", "1", "--inits", "zeros", HE, "--layer-stats", str(csv), "--stats-every", "2",
-        "--output", str(png), "--no-show", tmp_path=tmp_path)
+        "plot_loss_progression.py",
+        "--dataset",
+        "mnist-sample",
+        "--n-train",
+        "384",
+        "--epochs",
+        "1",
+        "--inits",
+        "zeros",
+        HE,
+        "--layer-stats",
+        str(csv),
+        "--stats-every",
+        "2",
+        "--output",
+        str(png),
+        "--no-show",
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     stats_png = tmp_path / "out" / "losses-layer-stats.png"
     assert f"saved the layer statistics to {csv}" in proc.stderr

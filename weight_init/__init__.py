@@ -14,7 +14,13 @@ from weight_init.initializers import calculate_gain, get
 
 __version__ = "0.2.0"
 __all__ = [
-    "activations", "initializers", "forward_prop", "forward_pass", "get", "calculate_gain", "explore",
+    "activations",
+    "initializers",
+    "forward_prop",
+    "forward_pass",
+    "get",
+    "calculate_gain",
+    "explore",
 ]
 
 

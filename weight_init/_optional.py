@@ -24,8 +24,11 @@ from typing import Any
 __all__ = ["UserError", "MissingDependencyError", "require", "import_keras", "quiet_tensorflow", "EXTRAS"]
 
 #: What each extra of ``pyproject.toml`` is for.
-EXTRAS = {"plots": "plotting and tables", "keras": "the Keras experiments",
-          "notebook": "the notebooks and weight_init.explore()"}
+EXTRAS = {
+    "plots": "plotting and tables",
+    "keras": "the Keras experiments",
+    "notebook": "the notebooks and weight_init.explore()",
+}
 
 #: pip's name where it differs from the import name.
 _PIP_NAMES = {"jax": '"jax[cpu]"'}

@@ -117,9 +117,7 @@ def get_activation(identifier: ActivationLike) -> Activation:
         key = _ALIASES.get(key, key)
         if key in _BUILTIN:
             return _BUILTIN[key]
-        raise ValueError(
-            f"unknown activation {identifier!r}; valid names are: {', '.join(_BUILTIN)}"
-        )
+        raise ValueError(f"unknown activation {identifier!r}; valid names are: {', '.join(_BUILTIN)}")
     if callable(identifier):
         return Activation(getattr(identifier, "__name__", "custom"), identifier, None)
     raise ValueError(

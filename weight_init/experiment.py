@@ -115,8 +115,7 @@ def forward_pass(
             RuntimeWarning,
             stacklevel=3,
         )
-    return ForwardPass(inputs=inputs, weights=weights, preactivations=pre, activations=acts,
-                       activation=act)
+    return ForwardPass(inputs=inputs, weights=weights, preactivations=pre, activations=acts, activation=act)
 
 
 def forward_prop(

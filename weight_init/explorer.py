@@ -154,10 +154,12 @@ def explorer_update(
     ncols = max(2, len(shown))
     grid = fig.add_gridspec(2, ncols, height_ratios=[1.4, 1])
     ax_act = fig.add_subplot(grid[0, : ncols // 2])
-    ax_grad = fig.add_subplot(grid[0, ncols // 2:])
+    ax_grad = fig.add_subplot(grid[0, ncols // 2 :])
     layer = stats["layer"].to_numpy()
-    for ax, column, color, label in ((ax_act, "act_std", "r", "activation std  std(H_l)"),
-                                     (ax_grad, "grad_std", "g", "gradient std  std(dL/dZ_l)")):
+    for ax, column, color, label in (
+        (ax_act, "act_std", "r", "activation std  std(H_l)"),
+        (ax_grad, "grad_std", "g", "gradient std  std(dL/dZ_l)"),
+    ):
         measured = stats[column].to_numpy(dtype=float)
         theory = stats["theory_" + column].to_numpy(dtype=float)
         ax.plot(layer, measured, f"o{color}-", label="measured")
@@ -212,17 +214,21 @@ def explore(
     from weight_init.initializers import get, names
 
     if not isinstance(init, str):
-        raise ValueError(f"explore() takes the initializer as text (a name or 'name:value', "
-                         f"as initializers.get reads it), got {init!r}")
+        raise ValueError(
+            f"explore() takes the initializer as text (a name or 'name:value', "
+            f"as initializers.get reads it), got {init!r}"
+        )
     get(init)  # an unknown name or a bad value: ValueError naming what is accepted
     if activation not in activation_names():
-        raise ValueError(f"unknown activation {activation!r}; valid names are: "
-                         f"{', '.join(activation_names())}")
+        raise ValueError(
+            f"unknown activation {activation!r}; valid names are: {', '.join(activation_names())}"
+        )
     options = names() if init in names() else [init, *names()]
     controls = {
         "init": widgets.Dropdown(options=options, value=init, description="init"),
-        "activation": widgets.Dropdown(options=activation_names(), value=activation,
-                                       description="activation"),
+        "activation": widgets.Dropdown(
+            options=activation_names(), value=activation, description="activation"
+        ),
         "depth": widgets.IntSlider(value=depth, min=1, max=30, description="depth"),
         "width": widgets.IntSlider(value=width, min=10, max=1000, step=10, description="width"),
         "gain": widgets.FloatSlider(value=gain, min=0.0, max=3.0, step=0.05, description="gain"),
@@ -238,6 +244,8 @@ def explore(
         plt.show()
 
     out = widgets.interactive_output(update, controls)
-    rows = [widgets.HBox([controls["init"], controls["activation"], controls["seed"]]),
-            widgets.HBox([controls["depth"], controls["width"], controls["gain"]])]
+    rows = [
+        widgets.HBox([controls["init"], controls["activation"], controls["seed"]]),
+        widgets.HBox([controls["depth"], controls["width"], controls["gain"]]),
+    ]
     return widgets.VBox([*rows, out])

@@ -24,7 +24,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["plot_layer_stats", "plot_layer_histograms", "PlotResult", "as_figure", "pyplot", "NON_INTERACTIVE"]
+__all__ = [
+    "plot_layer_stats",
+    "plot_layer_histograms",
+    "PlotResult",
+    "as_figure",
+    "pyplot",
+    "NON_INTERACTIVE",
+]
 
 
 #: matplotlib backends that draw no window.
@@ -64,8 +71,10 @@ class PlotResult:
         w, h = self.figure.get_size_inches()
         titles = [ax.get_title() for ax in self.figure.axes if ax.get_title()]
         shown = ", ".join(repr(t) for t in titles[:4]) + (", ..." if len(titles) > 4 else "")
-        return (f"<PlotResult: {w:g}x{h:g} in figure, {len(self.figure.axes)} axes"
-                f"{': ' + shown if shown else ''}; .figure is the matplotlib Figure>")
+        return (
+            f"<PlotResult: {w:g}x{h:g} in figure, {len(self.figure.axes)} axes"
+            f"{': ' + shown if shown else ''}; .figure is the matplotlib Figure>"
+        )
 
     def _ipython_display_(self) -> None:
         if pyplot_will_show(self.figure):
@@ -172,9 +181,7 @@ def plot_layer_stats(
     means = np.asarray(hidden_layer_means, dtype=float)
     stds = np.asarray(hidden_layer_stds, dtype=float)
     if means.shape != stds.shape or means.ndim != 1:
-        raise ValueError(
-            f"means and stds must be 1-D and equally long, got {means.shape} and {stds.shape}"
-        )
+        raise ValueError(f"means and stds must be 1-D and equally long, got {means.shape} and {stds.shape}")
     x = np.arange(len(means)) if layers is None else np.asarray(layers)
     if len(x) != len(means):
         raise ValueError(f"layers has {len(x)} entries for {len(means)} layers")

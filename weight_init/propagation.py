@@ -169,12 +169,11 @@ def propagation_stats(
         ``n_quad``.
     """
     from weight_init._optional import require
+
     pd = require("pandas", "plots")
 
     rng = as_generator(seed)
-    fp = forward_pass(
-        hidden_layer_sizes, init_fn, activation=activation, X=X, n_samples=n_samples, seed=rng
-    )
+    fp = forward_pass(hidden_layer_sizes, init_fn, activation=activation, X=X, n_samples=n_samples, seed=rng)
     shape = fp.activations[-1].shape
     upstream = np.random.randn(*shape) if rng is None else rng.standard_normal(shape)
     deltas, wgrads = backward_pass(

@@ -341,6 +341,7 @@ def predict(
     [0.826, 0.826]
     """
     from weight_init._optional import require
+
     pd = require("pandas", "plots")
 
     sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")

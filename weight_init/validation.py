@@ -38,7 +38,9 @@ def check_widths(widths: Any, name: str, example: str) -> list[int]:
     return [int(n) for n in values]
 
 
-def as_generator(seed: Any, name: str = "seed", error: type[Exception] = ValueError) -> np.random.Generator | None:
+def as_generator(
+    seed: Any, name: str = "seed", error: type[Exception] = ValueError
+) -> np.random.Generator | None:
     """The package's one seed normalizer.
 
     ``None`` stays ``None`` (numpy's global state), a Generator is used as it is, an

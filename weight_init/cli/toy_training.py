@@ -86,47 +86,98 @@ def build_parser() -> argparse.ArgumentParser:
     description, epilog = __doc__.split("\n\n", 1)
     parser = make_parser(description, epilog=epilog)
     parser.add_argument(
-        "--example", choices=list(EXAMPLES), default=None,
+        "--example",
+        choices=list(EXAMPLES),
+        default=None,
         help="start from one of the post's examples (listed below)",
     )
-    parser.add_argument("--dataset", type=int, choices=[1, 2, 3], default=1,
-                        help="1: quadrant blobs, 2: disc in a ring, 3: vertical stripes")
-    parser.add_argument("--widths", type=positive_int, nargs="+", default=[6, 3], metavar="N",
-                        help="hidden widths of both networks, in real units")
-    parser.add_argument("--tanh-widths", type=positive_int, nargs="+", default=None,
-                        metavar="N", help="hidden widths of the tanh network only")
-    parser.add_argument("--relu-widths", type=positive_int, nargs="+", default=None,
-                        metavar="N", help="hidden widths of the ReLU network only")
-    parser.add_argument("--bias", action=argparse.BooleanOptionalAction, default=False,
-                        help="biases on every hidden layer and the output")
-    parser.add_argument("--bias-init", type=finite_float, default=0.1,
-                        help="initial value of every bias")
-    parser.add_argument("--eta", type=positive_float, default=0.25, help="learning rate")
-    parser.add_argument("--max-epochs", type=positive_int, default=2000,
-                        help="stop after this many epochs")
-    parser.add_argument("--max-error", type=probability, default=1e-4,
-                        help="stop when the training error (fraction misclassified) is below it")
-    parser.add_argument("--batch-size", type=positive_int, default=None,
-                        help="samples per gradient step; None is the full batch, as in the post")
-    parser.add_argument("--averaging", action=argparse.BooleanOptionalAction, default=True,
-                        help="the post's iterate averaging of the weights; --no-averaging is "
-                        "plain gradient descent")
-    add_seed_args(parser, "seed of the weights (the same for both networks)", default=3)
-    parser.add_argument("--data-seed", type=nonnegative_int, default=None,
-                        help="seed of the data set; None is the post's: 8, 3 or 6")
     parser.add_argument(
-        "--post-init", dest="post_compatible", action=argparse.BooleanOptionalAction,
+        "--dataset",
+        type=int,
+        choices=[1, 2, 3],
+        default=1,
+        help="1: quadrant blobs, 2: disc in a ring, 3: vertical stripes",
+    )
+    parser.add_argument(
+        "--widths",
+        type=positive_int,
+        nargs="+",
+        default=[6, 3],
+        metavar="N",
+        help="hidden widths of both networks, in real units",
+    )
+    parser.add_argument(
+        "--tanh-widths",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="hidden widths of the tanh network only",
+    )
+    parser.add_argument(
+        "--relu-widths",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="hidden widths of the ReLU network only",
+    )
+    parser.add_argument(
+        "--bias",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="biases on every hidden layer and the output",
+    )
+    parser.add_argument("--bias-init", type=finite_float, default=0.1, help="initial value of every bias")
+    parser.add_argument("--eta", type=positive_float, default=0.25, help="learning rate")
+    parser.add_argument("--max-epochs", type=positive_int, default=2000, help="stop after this many epochs")
+    parser.add_argument(
+        "--max-error",
+        type=probability,
+        default=1e-4,
+        help="stop when the training error (fraction misclassified) is below it",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="samples per gradient step; None is the full batch, as in the post",
+    )
+    parser.add_argument(
+        "--averaging",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the post's iterate averaging of the weights; --no-averaging is plain gradient descent",
+    )
+    add_seed_args(parser, "seed of the weights (the same for both networks)", default=3)
+    parser.add_argument(
+        "--data-seed",
+        type=nonnegative_int,
+        default=None,
+        help="seed of the data set; None is the post's: 8, 3 or 6",
+    )
+    parser.add_argument(
+        "--post-init",
+        dest="post_compatible",
+        action=argparse.BooleanOptionalAction,
         default=True,
         help="draw the weights as the post does (legacy RandomState(seed), draws whose "
         "mean or std is off by more than 0.05 redrawn); --no-post-init draws plain "
         "normals from np.random.default_rng(seed)",
     )
-    parser.add_argument("--csv", type=Path, default=None, metavar="PATH",
-                        help="also write the per-epoch history of both networks to PATH; with "
-                        "several seeds one row per (seed, network): seed, network, converged, "
-                        "epoch, final_error")
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the per-epoch history of both networks to PATH; with "
+        "several seeds one row per (seed, network): seed, network, converged, "
+        "epoch, final_error",
+    )
     add_figure_args(parser, "toy-training.png")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {sys.modules['weight_init'].__version__}"
+    )
     return parser
 
 
@@ -137,9 +188,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ex = EXAMPLES[args.example]
         example_widths = list(ex.tanh_widths)
         parser.set_defaults(
-            dataset=ex.dataset, widths=example_widths, tanh_widths=list(ex.tanh_widths),
-            relu_widths=list(ex.relu_widths), bias=ex.bias, eta=ex.eta,
-            max_epochs=ex.max_epochs, seed=ex.seed,
+            dataset=ex.dataset,
+            widths=example_widths,
+            tanh_widths=list(ex.tanh_widths),
+            relu_widths=list(ex.relu_widths),
+            bias=ex.bias,
+            eta=ex.eta,
+            max_epochs=ex.max_epochs,
+            seed=ex.seed,
         )
         args = parser.parse_args(argv)
         # argparse hands back the default object itself when a flag is not given, so a
@@ -158,18 +214,27 @@ def show_progress(key: str, epoch: int, max_epochs: int, train_error: float, don
     end = "\n" if done else ""
     width = 24
     done = int(width * epoch / max_epochs)
-    print(f"\r{key:>4}: [{'=' * done}{' ' * (width - done)}] epoch {epoch}/{max_epochs}  "
-          f"train error {train_error:.4f}", end=end, file=sys.stderr, flush=True)
+    print(
+        f"\r{key:>4}: [{'=' * done}{' ' * (width - done)}] epoch {epoch}/{max_epochs}  "
+        f"train error {train_error:.4f}",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
 
 
-def show_seed_progress(key: str, epoch: int, max_epochs: int, training: int,
-                       done: bool) -> None:
+def show_seed_progress(key: str, epoch: int, max_epochs: int, training: int, done: bool) -> None:
     """One self-overwriting line on stderr while the seeds of a network train."""
     end = "\n" if done else ""
     width = 24
     filled = int(width * epoch / max_epochs)
-    print(f"\r{key:>4}: [{'=' * filled}{' ' * (width - filled)}] epoch {epoch}/{max_epochs}  "
-          f"{training} seed(s) still training ", end=end, file=sys.stderr, flush=True)
+    print(
+        f"\r{key:>4}: [{'=' * filled}{' ' * (width - filled)}] epoch {epoch}/{max_epochs}  "
+        f"{training} seed(s) still training ",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def run_seeds(args: argparse.Namespace, seeds: list[int]) -> None:
@@ -177,11 +242,21 @@ def run_seeds(args: argparse.Namespace, seeds: list[int]) -> None:
     from weight_init.studies.toy_training.seeds import compare_pairings_seeds
 
     study = compare_pairings_seeds(
-        args.dataset, seeds=seeds, widths=args.widths, tanh_widths=args.tanh_widths,
-        relu_widths=args.relu_widths, bias=args.bias, bias_init=args.bias_init, eta=args.eta,
-        max_epochs=args.max_epochs, max_error=args.max_error, batch_size=args.batch_size,
-        averaging=args.averaging, data_seed=args.data_seed,
-        post_compatible=args.post_compatible, progress=show_seed_progress,
+        args.dataset,
+        seeds=seeds,
+        widths=args.widths,
+        tanh_widths=args.tanh_widths,
+        relu_widths=args.relu_widths,
+        bias=args.bias,
+        bias_init=args.bias_init,
+        eta=args.eta,
+        max_epochs=args.max_epochs,
+        max_error=args.max_error,
+        batch_size=args.batch_size,
+        averaging=args.averaging,
+        data_seed=args.data_seed,
+        post_compatible=args.post_compatible,
+        progress=show_seed_progress,
     )
     print(study.report())
     print(f"trained {2 * len(seeds)} networks in {study.seconds:.1f} s")
@@ -209,17 +284,20 @@ def main() -> None:
     if args.batch_size is not None:
         n = len(load_toy_data(args.dataset, args.data_seed).y)
         if args.batch_size > n:
-            raise UserError(f"--batch-size {args.batch_size} is larger than data set "
-                            f"{args.dataset}, which has {n} points")
+            raise UserError(
+                f"--batch-size {args.batch_size} is larger than data set {args.dataset}, which has {n} points"
+            )
     seeds = seeds_from_args(args)
     tanh_w = args.tanh_widths or args.widths
     relu_w = args.relu_widths or args.widths
     what = f"example {args.example}" if args.example else f"data set {args.dataset}"
-    seed_text = (f"seed {seeds[0]}" if len(seeds) == 1 else
-                 f"{len(seeds)} seeds ({seed_list(seeds)})")
-    print(f"{what}: tanh {tanh_w}, ReLU {relu_w} hidden units"
-          f"{' + biases' if args.bias else ''}, eta {args.eta:g}, "
-          f"max {args.max_epochs} epochs, {seed_text}", flush=True)
+    seed_text = f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds ({seed_list(seeds)})"
+    print(
+        f"{what}: tanh {tanh_w}, ReLU {relu_w} hidden units"
+        f"{' + biases' if args.bias else ''}, eta {args.eta:g}, "
+        f"max {args.max_epochs} epochs, {seed_text}",
+        flush=True,
+    )
     if len(seeds) > 1:
         run_seeds(args, seeds)
         return

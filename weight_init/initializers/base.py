@@ -20,8 +20,16 @@ import numpy as np
 from weight_init.validation import as_generator
 
 __all__ = [
-    "RNGLike", "InitLike", "Initializer", "as_sampler", "as_shape", "compute_fans",
-    "check_number", "init_name", "accepts_rng", "call_init",
+    "RNGLike",
+    "InitLike",
+    "Initializer",
+    "as_sampler",
+    "as_shape",
+    "compute_fans",
+    "check_number",
+    "init_name",
+    "accepts_rng",
+    "call_init",
 ]
 
 RNGLike = Union[None, int, np.random.Generator, np.random.RandomState]
@@ -48,8 +56,7 @@ def as_shape(args: tuple[Any, ...]) -> tuple[int, ...]:
     ``(3, 3, 32, 64)`` both mean that convolution kernel. Dimensions must be
     non-negative integers.
     """
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)) \
-            and hasattr(args[0], "__iter__"):
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)) and hasattr(args[0], "__iter__"):
         args = tuple(args[0])
     shape = []
     for dim in args:
@@ -78,8 +85,9 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def check_number(value: Any, what: str, low: float | None = None, strict: bool = False,
-            allow_inf: bool = False) -> float:
+def check_number(
+    value: Any, what: str, low: float | None = None, strict: bool = False, allow_inf: bool = False
+) -> float:
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     ok = ok and (math.isfinite(value) or (allow_inf and not math.isnan(value)))
     if ok and low is not None:

@@ -31,7 +31,6 @@ MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
 
-
 class VarianceScaling(Initializer):
     """Draw weights with ``Var(W_ij) = scale / n`` (Keras 3's ``VarianceScaling``).
 
@@ -150,8 +149,7 @@ class RandomUniform(Initializer):
     ``uniform_`` ``U(0, 1)``.
     """
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05,
-                 name: str | None = None) -> None:
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, name: str | None = None) -> None:
         self.minval = check_number(minval, "minval")
         self.maxval = check_number(maxval, "maxval")
         if self.maxval < self.minval:
@@ -177,26 +175,47 @@ def _cdf(x: float) -> float:
 def _ndtri(p: np.ndarray) -> np.ndarray:
     """Inverse of the standard normal CDF (Acklam's rational approximation, rel. error
     below 1.2e-9), for ``0 < p < 1``."""
-    a = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
-         1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
-    b = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
-         6.680131188771972e01, -1.328068155288572e01)
-    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
-         -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
-    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
-         3.754408661907416e00)
+    a = (
+        -3.969683028665376e01,
+        2.209460984245205e02,
+        -2.759285104469687e02,
+        1.383577518672690e02,
+        -3.066479806614716e01,
+        2.506628277459239e00,
+    )
+    b = (
+        -5.447609879822406e01,
+        1.615858368580409e02,
+        -1.556989798598866e02,
+        6.680131188771972e01,
+        -1.328068155288572e01,
+    )
+    c = (
+        -7.784894002430293e-03,
+        -3.223964580411365e-01,
+        -2.400758277161838e00,
+        -2.549732539343734e00,
+        4.374664141464968e00,
+        2.938163982698783e00,
+    )
+    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
     p = np.asarray(p, dtype=float)
     x = np.empty_like(p)
     low, high = p < 0.02425, p > 1 - 0.02425
     mid = ~(low | high)
     q = p[mid] - 0.5
     r = q * q
-    x[mid] = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-              / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1))
+    x[mid] = (
+        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
+        * q
+        / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    )
     for sel, sign, prob in ((low, 1.0, p[low]), (high, -1.0, 1 - p[high])):
         q = np.sqrt(-2 * np.log(prob))
-        x[sel] = sign * ((((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
-                         / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1))
+        x[sel] = sign * (
+            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        )
     return x
 
 
@@ -219,8 +238,14 @@ class TruncatedNormal(Initializer):
     tail probabilities are small, so far tails stay accurate.
     """
 
-    def __init__(self, mean: float = 0.0, std: float = 0.05, a: float | None = None,
-                 b: float | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        mean: float = 0.0,
+        std: float = 0.05,
+        a: float | None = None,
+        b: float | None = None,
+        name: str | None = None,
+    ) -> None:
         self.mean = check_number(mean, "mean")
         self.std = check_number(std, "std", 0.0, strict=True)
         self.a = self.mean - 2 * self.std if a is None else check_number(a, "a", allow_inf=True)

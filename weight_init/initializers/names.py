@@ -68,8 +68,9 @@ def _fixed(init: Initializer, library: str) -> _Entry:
     return _Entry(lambda: init, (), init, library)
 
 
-def _keras_uniform(limit: float | None = None, minval: float | None = None,
-                   maxval: float | None = None) -> RandomUniform:
+def _keras_uniform(
+    limit: float | None = None, minval: float | None = None, maxval: float | None = None
+) -> RandomUniform:
     if limit is not None:
         if minval is not None or maxval is not None:
             raise ValueError("give limit, or minval/maxval (a/b), not both")
@@ -78,12 +79,12 @@ def _keras_uniform(limit: float | None = None, minval: float | None = None,
 
 
 def _kaiming(distribution: str) -> Callable[..., Initializer]:
-    def build(a: float = 0.0, mode: str = "fan_in",
-              nonlinearity: str = "leaky_relu") -> VarianceScaling:
+    def build(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> VarianceScaling:
         if mode not in ("fan_in", "fan_out"):
             raise ValueError(f"mode must be fan_in or fan_out (as in PyTorch), got {mode!r}")
         gain = _I.calculate_gain(nonlinearity, a)
         return VarianceScaling(gain**2, mode, distribution)
+
     return build
 
 
@@ -92,6 +93,7 @@ def _xavier(distribution: str) -> Callable[..., Initializer]:
         if isinstance(gain, bool) or not isinstance(gain, (int, float)) or gain == 0:
             raise ValueError(f"gain must be a non-zero number, got {gain!r}")
         return VarianceScaling(float(gain) ** 2, "fan_avg", distribution)
+
     return build
 
 
@@ -100,17 +102,26 @@ _REGISTRY: dict[str, _Entry] = {
     # Keras 3 (keras.initializers), with Keras' defaults.
     "zeros": _fixed(_I.zeros, "Keras, PyTorch"),
     "ones": _fixed(_I.ones, "Keras, PyTorch"),
-    "constant": _Entry(lambda value=0.0: Constant(value), (_p("value", float, "val"),),
-                       Constant(0.0, name="constant"), "Keras, PyTorch"),
-    "random_normal": _Entry(lambda std=0.05, mean=0.0: RandomNormal(std, mean),
-                            (_STD, _p("mean")), _I.random_normal),
-    "random_uniform": _Entry(_keras_uniform, (_p("limit"), _p("minval", float, "a"),
-                                              _p("maxval", float, "b")), _I.random_uniform),
-    "truncated_normal": _Entry(lambda std=0.05, mean=0.0: TruncatedNormal(mean, std),
-                               (_STD, _p("mean")), _I.truncated_normal),
-    "variance_scaling": _Entry(VarianceScaling, (_p("scale"), _p("mode", str),
-                                                 _p("distribution", str)),
-                               VarianceScaling(name="variance_scaling")),
+    "constant": _Entry(
+        lambda value=0.0: Constant(value),
+        (_p("value", float, "val"),),
+        Constant(0.0, name="constant"),
+        "Keras, PyTorch",
+    ),
+    "random_normal": _Entry(
+        lambda std=0.05, mean=0.0: RandomNormal(std, mean), (_STD, _p("mean")), _I.random_normal
+    ),
+    "random_uniform": _Entry(
+        _keras_uniform, (_p("limit"), _p("minval", float, "a"), _p("maxval", float, "b")), _I.random_uniform
+    ),
+    "truncated_normal": _Entry(
+        lambda std=0.05, mean=0.0: TruncatedNormal(mean, std), (_STD, _p("mean")), _I.truncated_normal
+    ),
+    "variance_scaling": _Entry(
+        VarianceScaling,
+        (_p("scale"), _p("mode", str), _p("distribution", str)),
+        VarianceScaling(name="variance_scaling"),
+    ),
     "glorot_normal": _fixed(_I.glorot_normal, "Keras"),
     "glorot_uniform": _fixed(_I.glorot_uniform, "Keras"),
     "he_normal": _fixed(_I.he_normal, "Keras"),
@@ -120,23 +131,38 @@ _REGISTRY: dict[str, _Entry] = {
     "orthogonal": _Entry(Orthogonal, (_p("gain"),), Orthogonal(1.0), "Keras, PyTorch"),
     "identity": _Entry(Identity, (_p("gain"),), _I.identity),
     # PyTorch (torch.nn.init), with PyTorch's defaults.
-    "kaiming_normal": _Entry(_kaiming("untruncated_normal"),
-                             (_p("a"), _p("mode", str), _p("nonlinearity", str)),
-                             _I.kaiming_normal, "PyTorch"),
-    "kaiming_uniform": _Entry(_kaiming("uniform"),
-                              (_p("a"), _p("mode", str), _p("nonlinearity", str)),
-                              _I.kaiming_uniform, "PyTorch"),
-    "xavier_normal": _Entry(_xavier("untruncated_normal"), (_p("gain"),),
-                            _I.xavier_normal, "PyTorch"),
+    "kaiming_normal": _Entry(
+        _kaiming("untruncated_normal"),
+        (_p("a"), _p("mode", str), _p("nonlinearity", str)),
+        _I.kaiming_normal,
+        "PyTorch",
+    ),
+    "kaiming_uniform": _Entry(
+        _kaiming("uniform"),
+        (_p("a"), _p("mode", str), _p("nonlinearity", str)),
+        _I.kaiming_uniform,
+        "PyTorch",
+    ),
+    "xavier_normal": _Entry(_xavier("untruncated_normal"), (_p("gain"),), _I.xavier_normal, "PyTorch"),
     "xavier_uniform": _Entry(_xavier("uniform"), (_p("gain"),), _I.xavier_uniform, "PyTorch"),
-    "trunc_normal": _Entry(lambda std=1.0, mean=0.0, a=-2.0, b=2.0:
-                           TruncatedNormal(mean, std, a, b),
-                           (_STD, _p("mean"), _p("a"), _p("b")), _I.trunc_normal, "PyTorch"),
-    "torch.normal": _Entry(lambda std=1.0, mean=0.0: RandomNormal(std, mean),
-                           (_STD, _p("mean")), RandomNormal(1.0, name="torch.normal"), "PyTorch"),
-    "torch.uniform": _Entry(lambda a=0.0, b=1.0: RandomUniform(a, b),
-                            (_p("a", float, "minval"), _p("b", float, "maxval")),
-                            RandomUniform(0.0, 1.0, name="torch.uniform"), "PyTorch"),
+    "trunc_normal": _Entry(
+        lambda std=1.0, mean=0.0, a=-2.0, b=2.0: TruncatedNormal(mean, std, a, b),
+        (_STD, _p("mean"), _p("a"), _p("b")),
+        _I.trunc_normal,
+        "PyTorch",
+    ),
+    "torch.normal": _Entry(
+        lambda std=1.0, mean=0.0: RandomNormal(std, mean),
+        (_STD, _p("mean")),
+        RandomNormal(1.0, name="torch.normal"),
+        "PyTorch",
+    ),
+    "torch.uniform": _Entry(
+        lambda a=0.0, b=1.0: RandomUniform(a, b),
+        (_p("a", float, "minval"), _p("b", float, "maxval")),
+        RandomUniform(0.0, 1.0, name="torch.uniform"),
+        "PyTorch",
+    ),
     "eye": _fixed(_I.eye, "PyTorch"),
     "dirac": _Entry(Dirac, (_p("groups", int),), _I.dirac, "PyTorch"),
     "sparse": _Entry(Sparse, (_p("sparsity"), _STD), None, "PyTorch"),
@@ -146,38 +172,80 @@ _REGISTRY: dict[str, _Entry] = {
     "xavier": _fixed(_I.xavier, "notebook"),
     "he_normal_untruncated": _fixed(_I.he_normal_untruncated, "this package"),
     "lsuv": _fixed(_I.lsuv, "this package"),
-    "delta_orthogonal": _Entry(DeltaOrthogonal, (_p("gain"),), _I.delta_orthogonal,
-                               "this package"),
+    "delta_orthogonal": _Entry(DeltaOrthogonal, (_p("gain"),), _I.delta_orthogonal, "this package"),
 }
 
 _ALIASES: dict[str, str] = {
-    "zero": "zeros", "one": "ones", "normal": "random_normal", "uniform": "random_uniform",
+    "zero": "zeros",
+    "one": "ones",
+    "normal": "random_normal",
+    "uniform": "random_uniform",
 }
 #: Keras' class names (matched case-insensitively, ``_`` ignored).
 _KERAS_CLASSES = {
-    "Zeros": "zeros", "Ones": "ones", "Constant": "constant", "RandomNormal": "random_normal",
-    "RandomUniform": "random_uniform", "TruncatedNormal": "truncated_normal",
-    "VarianceScaling": "variance_scaling", "GlorotNormal": "glorot_normal",
-    "GlorotUniform": "glorot_uniform", "HeNormal": "he_normal", "HeUniform": "he_uniform",
-    "LecunNormal": "lecun_normal", "LecunUniform": "lecun_uniform",
-    "Orthogonal": "orthogonal", "OrthogonalInitializer": "orthogonal",
-    "Identity": "identity", "IdentityInitializer": "identity",
+    "Zeros": "zeros",
+    "Ones": "ones",
+    "Constant": "constant",
+    "RandomNormal": "random_normal",
+    "RandomUniform": "random_uniform",
+    "TruncatedNormal": "truncated_normal",
+    "VarianceScaling": "variance_scaling",
+    "GlorotNormal": "glorot_normal",
+    "GlorotUniform": "glorot_uniform",
+    "HeNormal": "he_normal",
+    "HeUniform": "he_uniform",
+    "LecunNormal": "lecun_normal",
+    "LecunUniform": "lecun_uniform",
+    "Orthogonal": "orthogonal",
+    "OrthogonalInitializer": "orthogonal",
+    "Identity": "identity",
+    "IdentityInitializer": "identity",
 }
 _CLASS_KEYS = {k.lower(): v for k, v in _KERAS_CLASSES.items()}
 _KERAS_NAMES = {
-    "zeros", "ones", "zero", "one", "constant", "random_normal", "random_uniform", "normal",
-    "uniform", "truncated_normal", "variance_scaling", "glorot_normal", "glorot_uniform",
-    "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "orthogonal", "identity",
+    "zeros",
+    "ones",
+    "zero",
+    "one",
+    "constant",
+    "random_normal",
+    "random_uniform",
+    "normal",
+    "uniform",
+    "truncated_normal",
+    "variance_scaling",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "orthogonal",
+    "identity",
 }
 _TORCH_NAMES = {
-    "zeros": "zeros", "ones": "ones", "constant": "constant", "normal": "torch.normal",
-    "uniform": "torch.uniform", "orthogonal": "orthogonal", "trunc_normal": "trunc_normal",
-    "kaiming_normal": "kaiming_normal", "kaiming_uniform": "kaiming_uniform",
-    "xavier_normal": "xavier_normal", "xavier_uniform": "xavier_uniform", "eye": "eye",
-    "dirac": "dirac", "sparse": "sparse",
+    "zeros": "zeros",
+    "ones": "ones",
+    "constant": "constant",
+    "normal": "torch.normal",
+    "uniform": "torch.uniform",
+    "orthogonal": "orthogonal",
+    "trunc_normal": "trunc_normal",
+    "kaiming_normal": "kaiming_normal",
+    "kaiming_uniform": "kaiming_uniform",
+    "xavier_normal": "xavier_normal",
+    "xavier_uniform": "xavier_uniform",
+    "eye": "eye",
+    "dirac": "dirac",
+    "sparse": "sparse",
 }
-_PREFIXES = (("torch.nn.init.", "torch"), ("nn.init.", "torch"), ("torch.", "torch"),
-             ("keras.initializers.", "keras"), ("keras.", "keras"))
+_PREFIXES = (
+    ("torch.nn.init.", "torch"),
+    ("nn.init.", "torch"),
+    ("torch.", "torch"),
+    ("keras.initializers.", "keras"),
+    ("keras.", "keras"),
+)
 _CALL = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(?::(.*)|\((.*)\))?\s*$", re.S)
 
 
@@ -187,8 +255,7 @@ def names() -> list[str]:
 
 
 def _valued() -> str:
-    return ", ".join(f"{k}:{e.params[0].name.upper()}" for k, e in sorted(_REGISTRY.items())
-                     if e.params)
+    return ", ".join(f"{k}:{e.params[0].name.upper()}" for k, e in sorted(_REGISTRY.items()) if e.params)
 
 
 def _unknown(spec: Any, detail: str = "") -> ValueError:
@@ -205,7 +272,7 @@ def _canonical(text: str, spec: Any) -> tuple[str, str]:
     library = None
     for prefix, lib in _PREFIXES:
         if raw.lower().startswith(prefix):
-            library, raw = lib, raw[len(prefix):]
+            library, raw = lib, raw[len(prefix) :]
             break
     key = raw.lower().replace("-", "_")
     if key.endswith("_") and key[:-1] in _TORCH_NAMES:  # torch.nn.init.kaiming_normal_
@@ -233,8 +300,7 @@ def _convert(spec: Any, param: _Param, value: Any) -> Any:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(
-                f"initializer {spec!r}: {param.name} {text!r} is not a number") from None
+            raise ValueError(f"initializer {spec!r}: {param.name} {text!r} is not a number") from None
         value = number
     if param.kind is int and isinstance(value, float) and value.is_integer():
         return int(value)
@@ -245,23 +311,22 @@ def _format(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _build(spec: Any, key: str, shown: str, positional: list[Any],
-           keywords: dict[str, Any]) -> Initializer:
+def _build(spec: Any, key: str, shown: str, positional: list[Any], keywords: dict[str, Any]) -> Initializer:
     entry = _REGISTRY[key]
     if not positional and not keywords:
         if entry.preset is None:
             main = entry.params[0].name
             raise ValueError(
-                f"initializer {spec!r} needs its {main}, e.g. '{shown}:0.9' or "
-                f"'{shown}({main}=0.9)'")
+                f"initializer {spec!r} needs its {main}, e.g. '{shown}:0.9' or '{shown}({main}=0.9)'"
+            )
         return entry.preset
     if not entry.params:
-        raise ValueError(
-            f"initializer {spec!r}: {shown} takes no value; a value can be given to {_valued()}")
+        raise ValueError(f"initializer {spec!r}: {shown} takes no value; a value can be given to {_valued()}")
     if len(positional) > 1:
         raise ValueError(
             f"initializer {spec!r}: one value without a name sets {entry.params[0].name}; "
-            "give the others as key=value")
+            "give the others as key=value"
+        )
     by_name = {alias: p for p in entry.params for alias in (p.name, *p.aliases)}
     kwargs: dict[str, Any] = {}
     shown_args = []
@@ -273,8 +338,7 @@ def _build(spec: Any, key: str, shown: str, positional: list[Any],
         param = by_name.get(str(name).strip().lower())
         if param is None:
             accepted = ", ".join(p.name for p in entry.params)
-            raise ValueError(
-                f"initializer {spec!r}: {shown} has no parameter {name!r}; it takes {accepted}")
+            raise ValueError(f"initializer {spec!r}: {shown} has no parameter {name!r}; it takes {accepted}")
         if param.name in kwargs:
             raise ValueError(f"initializer {spec!r}: {param.name} is given twice")
         kwargs[param.name] = _convert(spec, param, value)
@@ -306,8 +370,9 @@ def parse_init(spec: str | dict) -> Initializer:
         elif "name" in spec:
             name, config = spec["name"], {k: v for k, v in spec.items() if k != "name"}
         else:
-            raise ValueError("an initializer dict needs 'name' (or Keras' 'class_name' and "
-                             f"'config'), got {spec!r}")
+            raise ValueError(
+                f"an initializer dict needs 'name' (or Keras' 'class_name' and 'config'), got {spec!r}"
+            )
         if not isinstance(name, str):
             raise _unknown(spec)
         config.pop("seed", None)  # the draw's randomness comes from the rng argument
@@ -337,8 +402,7 @@ def parse_init(spec: str | dict) -> Initializer:
                         raise ValueError(f"initializer {spec!r}: {name.strip()} is given twice")
                     keywords[name.strip()] = value
                 elif keywords:
-                    raise ValueError(
-                        f"initializer {spec!r}: a value without a name after key=value")
+                    raise ValueError(f"initializer {spec!r}: a value without a name after key=value")
                 else:
                     positional.append(item)
     return _build(spec, key, shown, positional, keywords)
@@ -360,9 +424,7 @@ def get(identifier: Any) -> Callable[..., Any]:
         return identifier
     if isinstance(identifier, (str, dict)):
         return parse_init(identifier)
-    raise ValueError(
-        f"an initializer must be a name or a callable init(fan_in, fan_out), got {identifier!r}"
-    )
+    raise ValueError(f"an initializer must be a name or a callable init(fan_in, fan_out), got {identifier!r}")
 
 
 def weight_variance(init: InitLike, fan_in: int, fan_out: int, rng: RNGLike = 0) -> float:

@@ -40,8 +40,12 @@ def normal(std: float = 0.05, mean: float = 0.0) -> RandomNormal:
 
 def uniform(limit: float = 0.05) -> RandomUniform:
     """``W_ij ~ U(-limit, limit)``, ``Var = limit^2 / 3``."""
-    if not (isinstance(limit, (int, float)) and not isinstance(limit, bool)
-            and math.isfinite(limit) and limit >= 0):
+    if not (
+        isinstance(limit, (int, float))
+        and not isinstance(limit, bool)
+        and math.isfinite(limit)
+        and limit >= 0
+    ):
         raise ValueError(f"limit must be a non-negative number, got {limit!r}")
     return RandomUniform(-limit, limit, name=f"uniform({limit:g})")
 
@@ -109,8 +113,17 @@ dirac = Dirac(1, name="dirac")
 delta_orthogonal = DeltaOrthogonal(1.0, name="delta_orthogonal")
 
 #: ``calculate_gain`` names with gain 1 (PyTorch's ``linear_fns``, plus ``identity``).
-_LINEAR_GAINS = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                 "conv_transpose2d", "conv_transpose3d", "sigmoid")
+_LINEAR_GAINS = (
+    "linear",
+    "identity",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+)
 GAIN_NAMES = _LINEAR_GAINS + ("tanh", "relu", "leaky_relu", "selu")
 
 
@@ -146,8 +159,4 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return math.sqrt(2.0 / (1.0 + slope**2))
     if key == "selu":
         return 3.0 / 4.0
-    raise ValueError(
-        f"unknown nonlinearity {nonlinearity!r}; expected one of: {', '.join(GAIN_NAMES)}"
-    )
-
-
+    raise ValueError(f"unknown nonlinearity {nonlinearity!r}; expected one of: {', '.join(GAIN_NAMES)}")

@@ -95,8 +95,7 @@ class Dirac(Initializer):
     """
 
     def __init__(self, groups: int = 1, name: str | None = None) -> None:
-        whole = isinstance(groups, (int, np.integer)) or (
-            isinstance(groups, float) and groups.is_integer())
+        whole = isinstance(groups, (int, np.integer)) or (isinstance(groups, float) and groups.is_integer())
         if isinstance(groups, bool) or not whole or groups < 1:
             raise ValueError(f"groups must be a positive integer, got {groups!r}")
         self.groups = int(groups)
@@ -140,8 +139,7 @@ class DeltaOrthogonal(Initializer):
 
     def __init__(self, gain: float = 1.0, name: str | None = None) -> None:
         self.gain = check_number(gain, "gain")
-        self.name = name or ("delta_orthogonal" if gain == 1.0
-                             else f"delta_orthogonal({gain:g})")
+        self.name = name or ("delta_orthogonal" if gain == 1.0 else f"delta_orthogonal({gain:g})")
 
     def _check_shape(self, shape: tuple[int, ...]) -> None:
         _check_conv(self.name, shape, (2, 3, 4, 5, 6))

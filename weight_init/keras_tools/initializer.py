@@ -59,9 +59,7 @@ def keras_initializer(init: InitLike, seed: int | np.random.Generator | None = N
                         f"weight of shape {shape}; expected ({rows}, {shape[-1]})"
                     )
                 values = values.reshape(shape)
-            return keras.ops.convert_to_tensor(
-                np.asarray(values, dtype=np.float32), dtype=dtype or "float32"
-            )
+            return keras.ops.convert_to_tensor(np.asarray(values, dtype=np.float32), dtype=dtype or "float32")
 
         def get_config(self) -> dict:
             return {"init": init_name(fn)}

@@ -52,8 +52,12 @@ LSUV_BATCH = 256
 
 
 def _check(tol: Any, max_iter: Any) -> tuple[float, int]:
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating)) \
-            or not math.isfinite(tol) or not 0 < tol < 1:
+    if (
+        isinstance(tol, bool)
+        or not isinstance(tol, (int, float, np.floating))
+        or not math.isfinite(tol)
+        or not 0 < tol < 1
+    ):
         raise ValueError(f"tol must be a number in (0, 1), got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
@@ -150,20 +154,34 @@ def lsuv(
         scale, iterations = 1.0, 0
         while iterations < max_iter and abs(var - 1.0) >= tol:
             if not (math.isfinite(var) and var > 0):
-                warnings.warn(f"LSUV: layer {layer.name!r} has output variance {var}; "
-                              "it cannot be rescaled to 1 and is left as it is",
-                              RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"LSUV: layer {layer.name!r} has output variance {var}; "
+                    "it cannot be rescaled to 1 and is left as it is",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
                 break
             factor = 1.0 / math.sqrt(var)
             layer.kernel.assign(layer.kernel * factor)
             scale *= factor
             iterations += 1
             var = variance()
-        rows.append((layer.name, "preact" if bounded else "output", iterations, first, var,
-                     scale, bool(abs(var - 1.0) < tol)))
+        rows.append(
+            (
+                layer.name,
+                "preact" if bounded else "output",
+                iterations,
+                first,
+                var,
+                scale,
+                bool(abs(var - 1.0) < tol),
+            )
+        )
         if verbose:
-            print(f"lsuv: {layer.name}: variance {first:.4g} -> {var:.4g} after {iterations} "
-                  f"rescaling(s)", file=sys.stderr)
+            print(
+                f"lsuv: {layer.name}: variance {first:.4g} -> {var:.4g} after {iterations} rescaling(s)",
+                file=sys.stderr,
+            )
     return model, pd.DataFrame(rows, columns=list(LOG_COLUMNS))
 
 

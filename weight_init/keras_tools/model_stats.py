@@ -62,9 +62,21 @@ __all__ = ["COLUMNS", "kernel_layers", "layer_stats", "plot_model_stats"]
 
 #: Columns of :func:`layer_stats`' table, in order.
 COLUMNS = (
-    "layer", "class_name", "activation", "fan_in", "units",
-    "act_mean", "act_std", "preact_std", "dead_fraction", "saturated_fraction",
-    "weight_std", "grad_std", "theory_preact_std", "theory_act_mean", "theory_act_std",
+    "layer",
+    "class_name",
+    "activation",
+    "fan_in",
+    "units",
+    "act_mean",
+    "act_std",
+    "preact_std",
+    "dead_fraction",
+    "saturated_fraction",
+    "weight_std",
+    "grad_std",
+    "theory_preact_std",
+    "theory_act_mean",
+    "theory_act_std",
 )
 
 #: Activations whose units can die: the dead fraction is reported for them.
@@ -205,12 +217,12 @@ def _kernel_gradients(model: Any, x: Any, loss_fn: Callable[[Any], Any], kernels
         grads = torch.autograd.grad(loss, [trainable[i].value for i in chosen], allow_unused=True)
     else:
         raise ValueError(
-            f"layer_stats computes gradients on the tensorflow, jax and torch backends; "
-            f"this is {backend!r}"
+            f"layer_stats computes gradients on the tensorflow, jax and torch backends; this is {backend!r}"
         )
     by_index = dict(zip(chosen, grads))
     return [
-        None if i is None or by_index.get(i) is None
+        None
+        if i is None or by_index.get(i) is None
         else np.asarray(keras.ops.convert_to_numpy(by_index[i]), dtype=np.float64)
         for i in wanted
     ]
@@ -275,8 +287,7 @@ def _theory(layer: Any, act: str, kernel: np.ndarray, bias: np.ndarray | None, m
     if not np.all(np.isfinite(kernel)) or not math.isfinite(m_in):
         return nan
     fan_in, fan_out = compute_fans(kernel.shape)
-    res = mean_field([fan_in], [fan_out], [float(np.mean(np.square(kernel)))], act,
-                     input_second_moment=m_in)
+    res = mean_field([fan_in], [fan_out], [float(np.mean(np.square(kernel)))], act, input_second_moment=m_in)
     return float(res["preact_std"][0]), float(res["act_mean"][0]), float(res["act_std"][0])
 
 
@@ -337,8 +348,9 @@ def layer_stats(
     layers = kernel_layers(model)
     pairs = _probe_outputs(model, layers, x)
     batch = int(_as_list(x)[0].shape[0]) if not hasattr(x, "shape") else int(x.shape[0])
-    grads = _kernel_gradients(model, x, _loss_function(model, x, y, loss, seed),
-                              [layer.kernel for layer in layers])
+    grads = _kernel_gradients(
+        model, x, _loss_function(model, x, y, loss, seed), [layer.kernel for layer in layers]
+    )
     to_np = keras.ops.convert_to_numpy
     rows = []
     for layer, (inp, out), grad in zip(layers, pairs, grads):
@@ -364,14 +376,27 @@ def layer_stats(
             theory_cols = _theory(layer, act, kernel, bias, m_in)
         with np.errstate(over="ignore", invalid="ignore"):
             act_mean = float(np.mean(h))
-        rows.append((
-            layer.name, type(layer).__name__, act, compute_fans(kernel.shape)[0],
-            int(h.shape[axis]), act_mean, _std(h), _std(z), dead, saturated,
-            _std(kernel), math.nan if grad is None else _std(grad), *theory_cols,
-        ))
+        rows.append(
+            (
+                layer.name,
+                type(layer).__name__,
+                act,
+                compute_fans(kernel.shape)[0],
+                int(h.shape[axis]),
+                act_mean,
+                _std(h),
+                _std(z),
+                dead,
+                saturated,
+                _std(kernel),
+                math.nan if grad is None else _std(grad),
+                *theory_cols,
+            )
+        )
     df = pd.DataFrame(rows, columns=list(COLUMNS))
-    df.attrs.update(backend=keras.backend.backend(), batch_size=batch,
-                    upstream="standard_normal" if y is None else "loss")
+    df.attrs.update(
+        backend=keras.backend.backend(), batch_size=batch, upstream="standard_normal" if y is None else "loss"
+    )
     return df
 
 
@@ -436,8 +461,14 @@ def plot_model_stats(
             axes[0].plot(xs, df["theory_act_std"].to_numpy(float), "--", color=color, lw=1)
         for col, marker in (("dead_fraction", "v-"), ("saturated_fraction", "^:")):
             if col in df.columns and np.any(np.isfinite(df[col].to_numpy(float))):
-                axes[1].plot(xs, df[col].to_numpy(float), marker, color=color, ms=4,
-                             label=col.split("_")[0] if label is None else f"{label}: {col.split('_')[0]}")
+                axes[1].plot(
+                    xs,
+                    df[col].to_numpy(float),
+                    marker,
+                    color=color,
+                    ms=4,
+                    label=col.split("_")[0] if label is None else f"{label}: {col.split('_')[0]}",
+                )
     for ax, col, name in panels:
         if wants_log(logy, [stats[col].to_numpy(float)]):
             ax.set_yscale("log")

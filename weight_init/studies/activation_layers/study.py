@@ -58,8 +58,13 @@ ARTICLE_N_IMAGES = 10_000
 ACTIVATIONS = ("relu", "linear", "tanh", "sigmoid", "leaky_relu", "elu", "selu")
 
 _LABELS = {
-    "relu": "ReLU", "linear": "Linear", "tanh": "Tanh", "sigmoid": "Sigmoid",
-    "leaky_relu": "Leaky ReLU", "elu": "ELU", "selu": "SELU",
+    "relu": "ReLU",
+    "linear": "Linear",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "leaky_relu": "Leaky ReLU",
+    "elu": "ELU",
+    "selu": "SELU",
 }
 
 
@@ -72,9 +77,7 @@ def _check_activation(activation: str) -> str:
     key = str(activation).strip().lower().replace("-", "_")
     key = {"identity": "linear", "none": "linear"}.get(key, key)
     if key not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {activation!r}; valid names are: {', '.join(ACTIVATIONS)}"
-        )
+        raise ValueError(f"unknown activation {activation!r}; valid names are: {', '.join(ACTIVATIONS)}")
     return key
 
 
@@ -156,14 +159,22 @@ def init_specs(
         raise ValueError("sigmas is empty; give at least one standard deviation")
     specs = []
     for s in sigmas:
-        if isinstance(s, bool) or not isinstance(s, (int, float, np.floating, np.integer)) \
-                or not math.isfinite(s) or s <= 0:
+        if (
+            isinstance(s, bool)
+            or not isinstance(s, (int, float, np.floating, np.integer))
+            or not math.isfinite(s)
+            or s <= 0
+        ):
             raise ValueError(f"every sigma must be a positive number, got {s!r}")
         text = _format_sigma(float(s))
-        specs.append(InitSpec(
-            f"N(0, {text})", rf"Weights Drawn from $N(\mu = 0, \sigma = {text})$",
-            normal(float(s)), float(s),
-        ))
+        specs.append(
+            InitSpec(
+                f"N(0, {text})",
+                rf"Weights Drawn from $N(\mu = 0, \sigma = {text})$",
+                normal(float(s)),
+                float(s),
+            )
+        )
     labels = [spec.label for spec in specs]
     if len(set(labels)) != len(labels):
         raise ValueError(f"the same initializer is given twice: {', '.join(labels)}")
@@ -232,8 +243,12 @@ def build_mlp(
     from weight_init._optional import import_keras
     from weight_init.keras_tools.initializer import keras_initializer
 
-    for label, value in (("layers", layers), ("width", width), ("n_inputs", n_inputs),
-                         ("n_classes", n_classes)):
+    for label, value in (
+        ("layers", layers),
+        ("width", width),
+        ("n_inputs", n_inputs),
+        ("n_classes", n_classes),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{label} must be a positive integer, got {value!r}")
     act = keras_activation(activation)
@@ -244,10 +259,12 @@ def build_mlp(
     inputs = keras.Input(shape=(int(n_inputs),), name="pixels")
     h = dense(width, kernel_initializer=kernel, bias_initializer="zeros", name="dense_in")(inputs)
     for i in range(int(layers)):
-        h = dense(width, activation=act, kernel_initializer=kernel, bias_initializer="zeros",
-                  name=f"hidden_{i + 1}")(h)
-    outputs = dense(n_classes, activation="softmax", kernel_initializer=kernel,
-                    bias_initializer="zeros", name="output")(h)
+        h = dense(
+            width, activation=act, kernel_initializer=kernel, bias_initializer="zeros", name=f"hidden_{i + 1}"
+        )(h)
+    outputs = dense(
+        n_classes, activation="softmax", kernel_initializer=kernel, bias_initializer="zeros", name="output"
+    )(h)
     return keras.Model(inputs, outputs, name="mlp")
 
 
@@ -267,7 +284,7 @@ def hidden_outputs(model: Any, x: np.ndarray, batch_size: int = 10_000) -> list[
     x = np.asarray(x, dtype=np.float32)
     parts: list[list[np.ndarray]] = [[] for _ in names]
     for start in range(0, len(x), batch_size):
-        outs = probe(keras.ops.convert_to_tensor(x[start:start + batch_size]), training=False)
+        outs = probe(keras.ops.convert_to_tensor(x[start : start + batch_size]), training=False)
         for part, out in zip(parts, outs):
             part.append(keras.ops.convert_to_numpy(out))
     return [np.concatenate(part) for part in parts]
@@ -288,19 +305,22 @@ def layer_stats(activations: dict[str, Sequence[np.ndarray]]) -> Any:
         ``mean``, ``std``, ``frac_zero`` (fraction of outputs exactly 0: dead ReLUs).
     """
     from weight_init._optional import require
+
     pd = require("pandas", "plots")
 
     rows = []
     for label, outs in activations.items():
         for i, out in enumerate(outs):
             values = np.asarray(out, dtype=np.float64)
-            rows.append({
-                "init": label,
-                "layer": i + 1,
-                "mean": float(values.mean()),
-                "std": float(values.std()),
-                "frac_zero": float(np.count_nonzero(values == 0) / values.size),
-            })
+            rows.append(
+                {
+                    "init": label,
+                    "layer": i + 1,
+                    "mean": float(values.mean()),
+                    "std": float(values.std()),
+                    "frac_zero": float(np.count_nonzero(values == 0) / values.size),
+                }
+            )
     return pd.DataFrame(rows, columns=["init", "layer", "mean", "std", "frac_zero"])
 
 
@@ -391,22 +411,39 @@ def activation_study(
     activations: dict[str, list[np.ndarray]] = {}
     for k, (spec, stream) in enumerate(zip(specs, streams)):
         if progress is not None:
-            progress(f"network {k + 1}/{len(specs)}: {spec.label}, {layers} x {width} "
-                     f"{activation} units, {len(x)} images")
-        model = build_mlp(spec.init, layers=layers, width=width, activation=activation,
-                          n_inputs=x.shape[1], seed=np.random.default_rng(stream))
+            progress(
+                f"network {k + 1}/{len(specs)}: {spec.label}, {layers} x {width} "
+                f"{activation} units, {len(x)} images"
+            )
+        model = build_mlp(
+            spec.init,
+            layers=layers,
+            width=width,
+            activation=activation,
+            n_inputs=x.shape[1],
+            seed=np.random.default_rng(stream),
+        )
         if spec.init is LSUV_INIT:  # LSUV: rescaled on the images themselves
             lsuv(model, x, seed=np.random.default_rng(stream))
         activations[spec.label] = hidden_outputs(model, x)
     stats = layer_stats(activations)
     if theory:
-        stats = stats.merge(theory_stats(x, specs, activation=activation, layers=layers,
-                                         width=width), on=["init", "layer"], how="left")
+        stats = stats.merge(
+            theory_stats(x, specs, activation=activation, layers=layers, width=width),
+            on=["init", "layer"],
+            how="left",
+        )
         rescaled = [spec.label for spec in specs if spec.init is LSUV_INIT]  # no theory
         stats.loc[stats["init"].isin(rescaled), ["theory_mean", "theory_std"]] = np.nan
     return ActivationStudy(
-        specs=specs, activations=activations, stats=stats,
-        activation=activation, layers=int(layers), width=int(width), n_images=len(x), seed=seed,
+        specs=specs,
+        activations=activations,
+        stats=stats,
+        activation=activation,
+        layers=int(layers),
+        width=int(width),
+        n_images=len(x),
+        seed=seed,
     )
 
 
@@ -433,6 +470,7 @@ def theory_stats(
         ``init``, ``layer`` (1 .. layers), ``theory_mean``, ``theory_std``.
     """
     from weight_init._optional import require
+
     pd = require("pandas", "plots")
 
     from weight_init.theory import predict
@@ -441,14 +479,21 @@ def theory_stats(
     frames = []
     for spec in specs:
         pred = predict(
-            [width] * (layers + 1), spec.init, activation=["linear"] + [activation] * layers,
-            input_dim=x.shape[1], input_second_moment=float(np.mean(x**2)),
+            [width] * (layers + 1),
+            spec.init,
+            activation=["linear"] + [activation] * layers,
+            input_dim=x.shape[1],
+            input_second_moment=float(np.mean(x**2)),
         )
         hidden = pred.iloc[1:]
-        frames.append(pd.DataFrame({
-            "init": spec.label,
-            "layer": np.arange(1, layers + 1),
-            "theory_mean": hidden["theory_act_mean"].to_numpy(),
-            "theory_std": hidden["theory_act_std"].to_numpy(),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "init": spec.label,
+                    "layer": np.arange(1, layers + 1),
+                    "theory_mean": hidden["theory_act_mean"].to_numpy(),
+                    "theory_std": hidden["theory_act_std"].to_numpy(),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

@@ -74,9 +74,7 @@ def network_seeds(seed: int, label: str) -> tuple[int, int, int]:
     return weights, drop1, drop2
 
 
-def _branch(
-    keras: Any, x: Any, init: InitLike, label: str, seed: int, prefix: str, precision: str
-) -> Any:
+def _branch(keras: Any, x: Any, init: InitLike, label: str, seed: int, prefix: str, precision: str) -> Any:
     """Apply one network's layers to ``x``; returns its float32 logits ``(batch, 10)``."""
     from weight_init.keras_tools.initializer import keras_initializer
 
@@ -95,9 +93,7 @@ def _branch(
     return layers.Dense(N_CLASSES, name=f"{prefix}logits", dtype="float32", **weights)(h)
 
 
-def build_cnn(
-    init: InitLike, *, label: str | None = None, seed: int = 0, precision: str = "float32"
-) -> Any:
+def build_cnn(init: InitLike, *, label: str | None = None, seed: int = 0, precision: str = "float32") -> Any:
     """One CNN of the Keras MNIST example, with a logits output ``(batch, 10)``.
 
     Parameters
@@ -180,5 +176,4 @@ def cross_entropy(y_true: Any, logits: Any) -> Any:
     ops = keras.ops
     logits = ops.convert_to_tensor(logits)
     y_true = ops.convert_to_tensor(y_true, dtype=keras.backend.standardize_dtype(logits.dtype))
-    return ops.subtract(ops.logsumexp(logits, axis=-1),
-                        ops.sum(ops.multiply(y_true, logits), axis=-1))
+    return ops.subtract(ops.logsumexp(logits, axis=-1), ops.sum(ops.multiply(y_true, logits), axis=-1))

@@ -70,19 +70,20 @@ def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) 
         table = table[table["seed"] == table["seed"].iloc[0]]
     labels = list(dict.fromkeys(table["init"]))
     n = len(labels)
-    fig, axes = plt.subplots(4, n, figsize=figsize or (5.0 * n, 12.5), squeeze=False,
-                             sharex="col")
+    fig, axes = plt.subplots(4, n, figsize=figsize or (5.0 * n, 12.5), squeeze=False, sharex="col")
     colors = dict(zip(LAYERS, plt.get_cmap("viridis")(np.linspace(0, 0.85, len(LAYERS)))))
     per_epoch = stats.steps_per_epoch
     for j, label in enumerate(labels):
         part = table[table["init"] == label]
         title = init_title(label).replace("Loss with Initial Weights", "Weights").strip()
         axes[0][j].set_title(title, fontsize=10)
-        for row, (column, ylabel, log) in enumerate([
-            ("act_std", "activation std", True),
-            ("dead_fraction", "dead fraction", False),
-            ("update_ratio", "update ratio ||dW|| / ||W||", True),
-        ]):
+        for row, (column, ylabel, log) in enumerate(
+            [
+                ("act_std", "activation std", True),
+                ("dead_fraction", "dead fraction", False),
+                ("update_ratio", "update ratio ||dW|| / ||W||", True),
+            ]
+        ):
             ax = axes[row][j]
             flat, drawn = [], 0
             for layer in LAYERS:
@@ -94,8 +95,7 @@ def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) 
                     flat.append(layer)
                     continue
                 drawn += 1
-                ax.plot(rows["step"] / per_epoch, y, color=colors[layer], label=layer,
-                        linewidth=1.3)
+                ax.plot(rows["step"] / per_epoch, y, color=colors[layer], label=layer, linewidth=1.3)
             if log:
                 ax.set_yscale("log")
                 if not drawn:
@@ -104,11 +104,17 @@ def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) 
                 ax.set_ylim(-0.03, 1.03)
             if flat:
                 what = "0" if column == "act_std" else "undefined (W = 0)"
-                ax.text(0.02, 0.04, f"{', '.join(flat)}: {what}", transform=ax.transAxes,
-                        fontsize=8, color="0.3")
+                ax.text(
+                    0.02, 0.04, f"{', '.join(flat)}: {what}", transform=ax.transAxes, fontsize=8, color="0.3"
+                )
             if column == "update_ratio":
-                ax.axhline(UPDATE_RULE_OF_THUMB, color="0.5", linestyle="--", linewidth=0.8,
-                           label="1e-3 rule of thumb")
+                ax.axhline(
+                    UPDATE_RULE_OF_THUMB,
+                    color="0.5",
+                    linestyle="--",
+                    linewidth=0.8,
+                    label="1e-3 rule of thumb",
+                )
             ax.set_ylabel(ylabel if j == 0 else "")
             ax.grid(True, alpha=0.3)
             if j == 0 or row == 2:
@@ -117,8 +123,9 @@ def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) 
         key = next(k for k in stats.dense1 if (k[0] if isinstance(k, tuple) else k) == label)
         counts, edges = dense1_histograms(stats.dense1[key])
         steps = part[part["layer"] == "dense1"]["step"].to_numpy() / per_epoch
-        x_edges = np.concatenate([steps, [steps[-1] + (steps[-1] - steps[-2] if len(steps) > 1
-                                                         else stats.every / per_epoch)]])
+        x_edges = np.concatenate(
+            [steps, [steps[-1] + (steps[-1] - steps[-2] if len(steps) > 1 else stats.every / per_epoch)]]
+        )
         ax.pcolormesh(x_edges, edges, np.log1p(counts), cmap="viridis", shading="flat")
         ax.set_ylabel("dense1 activation\n(colour: log(1 + count))" if j == 0 else "")
         ax.set_xlabel("Epoch")

@@ -15,8 +15,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 __all__ = [
-    "AUTO_LOOP", "LOOPS", "build_seeded_cnns", "batch_loss_metrics", "summed_loss", "check_loop",
-    "resolve_loop", "Reordered", "fit_epoch", "Progress",
+    "AUTO_LOOP",
+    "LOOPS",
+    "build_seeded_cnns",
+    "batch_loss_metrics",
+    "summed_loss",
+    "check_loop",
+    "resolve_loop",
+    "Reordered",
+    "fit_epoch",
+    "Progress",
 ]
 
 
@@ -35,8 +43,8 @@ def build_seeded_cnns(
     inputs = [keras.Input(INPUT_SHAPE, name=f"image_seed{s}") for s in seeds]
     rows = [
         keras.layers.Reshape((1, N_CLASSES), name=f"net{k}_row")(
-            _branch(keras, inputs[list(seeds).index(seed)], init, label, seed, f"net{k}_",
-                    precision))
+            _branch(keras, inputs[list(seeds).index(seed)], init, label, seed, f"net{k}_", precision)
+        )
         for k, (label, init, seed) in enumerate(networks)
     ]
     out = rows[0] if len(rows) == 1 else keras.layers.Concatenate(axis=1, name="stack")(rows)
@@ -206,9 +214,15 @@ def fit_epoch(
                 recorder.after()
             end(batch, logs)
 
-    model.fit([np.asarray(a) for a in x] if several else np.asarray(x), np.asarray(y),
-              batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
-              callbacks=[BatchLosses()])
+    model.fit(
+        [np.asarray(a) for a in x] if several else np.asarray(x),
+        np.asarray(y),
+        batch_size=batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+        callbacks=[BatchLosses()],
+    )
     return [losses[step] for step in range(len(losses))]
 
 
@@ -235,9 +249,11 @@ class Progress:
         fill = int(round(width * done))
         elapsed = now - self.start
         eta = elapsed / done - elapsed if done > 0 else float("nan")
-        line = (f"\repoch {epoch + 1}/{self.epochs} [{'=' * fill}{' ' * (width - fill)}] "
-                f"{step}/{self.steps}  {elapsed:.0f}s, ~{eta:.0f}s left  batch loss: "
-                f"{self._losses(losses)}")
+        line = (
+            f"\repoch {epoch + 1}/{self.epochs} [{'=' * fill}{' ' * (width - fill)}] "
+            f"{step}/{self.steps}  {elapsed:.0f}s, ~{eta:.0f}s left  batch loss: "
+            f"{self._losses(losses)}"
+        )
         self.stream.write(line[:160] + "\x1b[K")
         self.stream.flush()
 

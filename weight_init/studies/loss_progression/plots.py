@@ -96,6 +96,7 @@ def plot_loss_progression(
         a uniform guess, a dashed line) with room around it.
     """
     from weight_init._optional import require
+
     plt = require("matplotlib.pyplot", "plots")
     sns = require("seaborn", "plots")
     from matplotlib import ticker
@@ -122,23 +123,44 @@ def plot_loss_progression(
         if seeded:
             # Per seed the binned mean; across seeds the median and the lowest to highest.
             per_seed = part.groupby(["epoch", "bin", "seed"], sort=True).agg(
-                x=("epoch_float", "first"), loss=("loss", "mean"))
+                x=("epoch_float", "first"), loss=("loss", "mean")
+            )
             across = per_seed.groupby(level=["epoch", "bin"], sort=True).agg(
-                x=("x", "median"), median=("loss", "median"), low=("loss", "min"),
-                high=("loss", "max"))
-            ax.plot(across["x"], across["median"], color=palette[k], linewidth=1.5,
-                    label=f"median of {part['seed'].nunique()} seeds")
-            ax.fill_between(across["x"], across["low"], across["high"], color=palette[k],
-                            alpha=0.25, linewidth=0, label="lowest to highest seed")
+                x=("x", "median"), median=("loss", "median"), low=("loss", "min"), high=("loss", "max")
+            )
+            ax.plot(
+                across["x"],
+                across["median"],
+                color=palette[k],
+                linewidth=1.5,
+                label=f"median of {part['seed'].nunique()} seeds",
+            )
+            ax.fill_between(
+                across["x"],
+                across["low"],
+                across["high"],
+                color=palette[k],
+                alpha=0.25,
+                linewidth=0,
+                label="lowest to highest seed",
+            )
         else:
-            sns.lineplot(data=part, x="epoch_float", y="loss", errorbar=("pi", 100), ax=ax,
-                         color=palette[k], linewidth=1.5)
+            sns.lineplot(
+                data=part,
+                x="epoch_float",
+                y="loss",
+                errorbar=("pi", 100),
+                ax=ax,
+                color=palette[k],
+                linewidth=1.5,
+            )
         ax.set_title(title, fontsize=11)
         ax.set_xlabel("Epoch")
         ax.set_ylabel("Training loss" if k == 0 else "")
         ax.set_xlim(0, max(1, int(part["epoch"].max())))
-        ax.axhline(CHANCE_LOSS, color="0.5", linestyle="--", linewidth=0.8, zorder=0,
-                   label="ln 10 (uniform guess)")
+        ax.axhline(
+            CHANCE_LOSS, color="0.5", linestyle="--", linewidth=0.8, zorder=0, label="ln 10 (uniform guess)"
+        )
         low, high = part["loss"].min(), part["loss"].max()
         if yscale == "log":
             ax.set_yscale("log")

@@ -44,8 +44,19 @@ __all__ = ["LAYERS", "STATS_COLUMNS", "LayerStats", "LayerStatsRecorder", "rmspr
 #: The layers with weights, in the order data flows through them.
 LAYERS = ("conv1", "conv2", "dense1", "logits")
 #: The columns of :attr:`LayerStats.table` (``seed`` follows ``init`` when several seeds train).
-STATS_COLUMNS = ("init", "epoch", "step", "layer", "act_mean", "act_std", "preact_std",
-                 "dead_fraction", "weight_std", "grad_std", "update_ratio")
+STATS_COLUMNS = (
+    "init",
+    "epoch",
+    "step",
+    "layer",
+    "act_mean",
+    "act_std",
+    "preact_std",
+    "dead_fraction",
+    "weight_std",
+    "grad_std",
+    "update_ratio",
+)
 _SUMMARY = ("act_mean", "act_std", "preact_std", "dead_fraction")
 
 
@@ -78,7 +89,10 @@ class LayerStats:
 
 
 def rmsprop_gradient(
-    w_before: np.ndarray, w_after: np.ndarray, velocity: np.ndarray, learning_rate: float,
+    w_before: np.ndarray,
+    w_after: np.ndarray,
+    velocity: np.ndarray,
+    learning_rate: float,
     epsilon: float,
 ) -> np.ndarray:
     """The gradient an RMSprop step used, from its effect: ``g = (W_before - W_after)
@@ -141,13 +155,13 @@ class LayerStatsRecorder:
     steps_per_epoch : int
     """
 
-    def __init__(self, model: Any, networks: Sequence[Any], optimizer: Any, every: int,
-                 steps_per_epoch: int) -> None:
+    def __init__(
+        self, model: Any, networks: Sequence[Any], optimizer: Any, every: int, steps_per_epoch: int
+    ) -> None:
         from weight_init._optional import import_keras
 
         keras = import_keras()
-        if not isinstance(optimizer, keras.optimizers.RMSprop) or optimizer.momentum or \
-                optimizer.centered:
+        if not isinstance(optimizer, keras.optimizers.RMSprop) or optimizer.momentum or optimizer.centered:
             raise ValueError("the layer statistics need plain RMSprop (no momentum, not centered)")
         self.keras, self.model, self.optimizer = keras, model, optimizer
         self.networks = list(networks)
@@ -182,7 +196,7 @@ class LayerStatsRecorder:
         n = len(LAYERS) + 1
         summaries, weights = [], []
         for k, key in enumerate(self.networks):
-            part = out[k * n:(k + 1) * n]
+            part = out[k * n : (k + 1) * n]
             summaries.append([np.asarray(s, np.float64) for s in part[:-1]])
             self.dense1[key].append(np.asarray(part[-1], np.float32))
             weights.append([self.keras.ops.convert_to_numpy(v.value).copy() for v in self.kernels[k]])
@@ -208,12 +222,21 @@ class LayerStatsRecorder:
                 norm = float(np.linalg.norm(before.astype(np.float64)))
                 change = float(np.linalg.norm(after.astype(np.float64) - before))
                 act_mean, act_std, preact_std, dead = (float(v) for v in summary)
-                self.rows.append((
-                    *(key if isinstance(key, tuple) else (key,)), epoch, step, name, act_mean,
-                    act_std, preact_std, dead if dead >= 0 else float("nan"),
-                    float(before.std(dtype=np.float64)), float(grad.std()),
-                    change / norm if norm > 0 else float("nan"),
-                ))
+                self.rows.append(
+                    (
+                        *(key if isinstance(key, tuple) else (key,)),
+                        epoch,
+                        step,
+                        name,
+                        act_mean,
+                        act_std,
+                        preact_std,
+                        dead if dead >= 0 else float("nan"),
+                        float(before.std(dtype=np.float64)),
+                        float(grad.std()),
+                        change / norm if norm > 0 else float("nan"),
+                    )
+                )
         self.seconds += time.perf_counter() - start
 
     def result(self) -> LayerStats:
@@ -226,9 +249,9 @@ class LayerStatsRecorder:
         columns = keys + list(STATS_COLUMNS[1:])
         table = pd.DataFrame(self.rows, columns=columns)
         order = {key: k for k, key in enumerate(self.networks)}
-        net = [order[tuple(r)] if len(keys) > 1 else order[r[0]]
-               for r in table[keys].itertuples(index=False)]
+        net = [order[tuple(r)] if len(keys) > 1 else order[r[0]] for r in table[keys].itertuples(index=False)]
         table["_k"] = net
         table = table.sort_values(["_k", "step"], kind="stable").drop(columns="_k")
-        return LayerStats(table.reset_index(drop=True), self.dense1, self.steps_per_epoch,
-                          self.every, self.seconds)
+        return LayerStats(
+            table.reset_index(drop=True), self.dense1, self.steps_per_epoch, self.every, self.seconds
+        )

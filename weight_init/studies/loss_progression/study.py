@@ -130,8 +130,7 @@ def init_title(label: str) -> str:
         return f"{prefix} Set to Zero" if fn.value == 0 else f"{prefix} Set to {fn.value:g}"
     if isinstance(fn, RandomNormal) and fn.mean == 0:
         return f"{prefix} Drawn from N(0, sigma = {fn.std:g})"
-    if isinstance(fn, VarianceScaling) and fn.mode == "fan_in" \
-            and fn.distribution == "untruncated_normal":
+    if isinstance(fn, VarianceScaling) and fn.mode == "fan_in" and fn.distribution == "untruncated_normal":
         return f"{prefix} Drawn from N(0, sigma ~ sqrt({fn.scale:g}/n_i))"
     return f"{prefix} from {label}"
 
@@ -198,8 +197,11 @@ def prepare_data(
     if n_train is not None:
         n_train = check_positive_int(n_train, "n_train")
         if n_train > have and verbose:
-            print(f"note: {getattr(data, 'name', 'the data')} has {have} training images, "
-                  f"fewer than n_train={n_train}; training on all {have}", file=sys.stderr)
+            print(
+                f"note: {getattr(data, 'name', 'the data')} has {have} training images, "
+                f"fewer than n_train={n_train}; training on all {have}",
+                file=sys.stderr,
+            )
     x = np.asarray(data.x_train[:n_train], dtype=np.float32).reshape(-1, 28, 28, 1)
     x_val = np.asarray(data.x_test, dtype=np.float32).reshape(-1, 28, 28, 1)
     eye = np.eye(10, dtype=np.float32)
@@ -341,10 +343,12 @@ def train_loss_progression(
         validation_batch_size = default_validation_batch_size(keras)
     nets = [(label, fn, s) for label, fn in resolved for s in run_seeds]  # init-major
     if verbose:
-        print(f"training {len(nets)} networks together on {len(x)} images, validating on "
-              f"{len(x_val)} ({getattr(data, 'name', 'data')}): {epochs} epochs of {steps} "
-              f"batches of {batch_size}, {precision} on {keras.backend.backend()}",
-              file=sys.stderr)
+        print(
+            f"training {len(nets)} networks together on {len(x)} images, validating on "
+            f"{len(x_val)} ({getattr(data, 'name', 'data')}): {epochs} epochs of {steps} "
+            f"batches of {batch_size}, {precision} on {keras.backend.backend()}",
+            file=sys.stderr,
+        )
 
     if not by_seed:  # one seed: the model as it always was
         model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
@@ -352,12 +356,15 @@ def train_loss_progression(
         model = build_seeded_cnns(keras, nets, run_seeds, precision)
     from weight_init.keras_tools.lsuv import lsuv_branches  # 'lsuv': LSUV on the training images, per network
 
-    lsuv_branches(model, [fn for _, fn, _ in nets], x,
-                  [network_seeds(s, label)[0] for label, _, s in nets],
-                  inputs=[model.inputs[run_seeds.index(s)] for _, _, s in nets] if by_seed else None)
+    lsuv_branches(
+        model,
+        [fn for _, fn, _ in nets],
+        x,
+        [network_seeds(s, label)[0] for label, _, s in nets],
+        inputs=[model.inputs[run_seeds.index(s)] for _, _, s in nets] if by_seed else None,
+    )
     optimizer = keras.optimizers.RMSprop()
-    model.compile(optimizer=optimizer, loss=summed_loss(keras),
-                  metrics=batch_loss_metrics(keras, len(nets)))
+    model.compile(optimizer=optimizer, loss=summed_loss(keras), metrics=batch_loss_metrics(keras, len(nets)))
     keys_of = [(label, s) if by_seed else label for label, _, s in nets]
     recorder = None
     if layer_stats_every is not None:
@@ -380,16 +387,32 @@ def train_loss_progression(
         on_batch = None
         if progress is not None:
             on_batch = lambda step, losses, epoch=epoch: progress.batch(epoch, step + 1, losses)  # noqa: E731
-        losses = fit_epoch(keras, model, xs, ys, batch_size, n, on_batch=on_batch,
-                           recorder=recorder, first_step=epoch * steps, loop=loop)
+        losses = fit_epoch(
+            keras,
+            model,
+            xs,
+            ys,
+            batch_size,
+            n,
+            on_batch=on_batch,
+            recorder=recorder,
+            first_step=epoch * steps,
+            loop=loop,
+        )
         for step, values in enumerate(losses):
             rows.extend((*nets[k][::2], epoch + 1, step + 1, values[k]) for k in range(n))
-        logits = np.concatenate([
-            np.asarray(model.predict_on_batch(
-                [x_val[i:i + validation_batch_size]] * len(run_seeds) if by_seed
-                else x_val[i:i + validation_batch_size]))
-            for i in range(0, len(x_val), validation_batch_size)
-        ])
+        logits = np.concatenate(
+            [
+                np.asarray(
+                    model.predict_on_batch(
+                        [x_val[i : i + validation_batch_size]] * len(run_seeds)
+                        if by_seed
+                        else x_val[i : i + validation_batch_size]
+                    )
+                )
+                for i in range(0, len(x_val), validation_batch_size)
+            ]
+        )
         val[epoch + 1] = validation_scores(logits, y_val)
         if progress is not None:
             progress.epoch_end(epoch, *val[epoch + 1])
@@ -405,8 +428,13 @@ def train_loss_progression(
     if not by_seed:
         df = df.drop(columns="seed")
     df.attrs.update(
-        source=getattr(data, "source", ""), n_train=len(x), n_validation=len(x_val),
-        batch_size=batch_size, epochs=epochs, seed=int(run_seeds[0]), precision=precision,
+        source=getattr(data, "source", ""),
+        n_train=len(x),
+        n_validation=len(x_val),
+        batch_size=batch_size,
+        epochs=epochs,
+        seed=int(run_seeds[0]),
+        precision=precision,
     )
     if by_seed:
         df.attrs["seeds"] = run_seeds

@@ -16,12 +16,15 @@ def epoch_table(df: Any) -> Any:
     batch losses), ``val_loss, val_accuracy``; networks in the table's order."""
     order = list(dict.fromkeys(df["init"]))
     keys = ["init", "seed"] if "seed" in df.columns else ["init"]
-    out = df.groupby([*keys, "epoch"], sort=False).agg(
-        loss=("loss", "mean"), val_loss=("val_loss", "last"), val_accuracy=("val_accuracy", "last")
-    ).reset_index()
+    out = (
+        df.groupby([*keys, "epoch"], sort=False)
+        .agg(loss=("loss", "mean"), val_loss=("val_loss", "last"), val_accuracy=("val_accuracy", "last"))
+        .reset_index()
+    )
     out["_k"] = out["init"].map({label: k for k, label in enumerate(order)})
-    return out.sort_values(["_k", *keys[1:], "epoch"], kind="stable").drop(columns="_k") \
-        .reset_index(drop=True)
+    return (
+        out.sort_values(["_k", *keys[1:], "epoch"], kind="stable").drop(columns="_k").reset_index(drop=True)
+    )
 
 
 def final_accuracy(df: Any) -> dict[str, float]:
@@ -36,8 +39,9 @@ def final_accuracy_spread(df: Any) -> Any:
     ``init`` (table order) with ``mean``, ``sd`` (sample sd, ``ddof=1``; NaN for one
     seed), ``min``, ``max`` and ``n`` (seeds)."""
     table = epoch_table(df)
-    last = table[table["epoch"] == table.groupby([c for c in ("init", "seed") if c in table],
-                                                 sort=False)["epoch"].transform("max")]
-    out = last.groupby("init", sort=False)["val_accuracy"].agg(["mean", "std", "min", "max",
-                                                                "count"])
+    last = table[
+        table["epoch"]
+        == table.groupby([c for c in ("init", "seed") if c in table], sort=False)["epoch"].transform("max")
+    ]
+    out = last.groupby("init", sort=False)["val_accuracy"].agg(["mean", "std", "min", "max", "count"])
     return out.rename(columns={"std": "sd", "count": "n"})

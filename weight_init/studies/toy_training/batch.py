@@ -46,9 +46,7 @@ def _check_same_architecture(nets: Sequence[MLP]) -> None:
             and net.n_inputs == first.n_inputs
         )
         if not same:
-            raise ValueError(
-                f"fit_many trains networks of one architecture; got {first!r} and {net!r}"
-            )
+            raise ValueError(f"fit_many trains networks of one architecture; got {first!r} and {net!r}")
 
 
 class _Stack:
@@ -95,8 +93,7 @@ class _Stack:
             return z > 0
         return act.grad(z)
 
-    def backward(self, zs: list, hs: list, o: np.ndarray, y: np.ndarray,
-                 grad: np.ndarray) -> np.ndarray:
+    def backward(self, zs: list, hs: list, o: np.ndarray, y: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """The flat ``(S, P)`` gradient of ``E`` written into ``grad``; ``y`` is ``(n,)``
         or ``(S, n)``."""
         n = o.shape[1]
@@ -114,8 +111,7 @@ class _Stack:
                     h_t = np.broadcast_to(h_t, (d.shape[0], *h_t.shape))
                 np.matmul(h_t, d, out=views[l])
             if l > 0:
-                d = np.matmul(d, np.swapaxes(self.weights[l], -1, -2)) * self.fprime(
-                    zs[l - 1], hs[l])
+                d = np.matmul(d, np.swapaxes(self.weights[l], -1, -2)) * self.fprime(zs[l - 1], hs[l])
         grad /= n
         return grad
 
@@ -266,17 +262,18 @@ def fit_many(
     for i, net in enumerate(nets):
         net._flat[...] = final[i]
         last = int(last_epoch[i]) + 1
-        histories.append(TrainHistory(
-            epoch=np.arange(last),
-            train_error=errors[i, :last].copy(),
-            loss=losses[i, :last].copy(),
-            converged=converged_epoch[i] is not None,
-            converged_epoch=converged_epoch[i],
-            iterations=int(steps[i]),
-            max_error=float(max_error),
-            seconds=seconds,
-            label=labels[i] if labels is not None else net.activation.name,
-            settings=dict(settings),
-        ))
+        histories.append(
+            TrainHistory(
+                epoch=np.arange(last),
+                train_error=errors[i, :last].copy(),
+                loss=losses[i, :last].copy(),
+                converged=converged_epoch[i] is not None,
+                converged_epoch=converged_epoch[i],
+                iterations=int(steps[i]),
+                max_error=float(max_error),
+                seconds=seconds,
+                label=labels[i] if labels is not None else net.activation.name,
+                settings=dict(settings),
+            )
+        )
     return histories
-

@@ -40,9 +40,7 @@ __all__ = [
 ]
 
 
-def standardize(
-    x: np.ndarray, mean: np.ndarray | None = None, std: np.ndarray | None = None
-) -> np.ndarray:
+def standardize(x: np.ndarray, mean: np.ndarray | None = None, std: np.ndarray | None = None) -> np.ndarray:
     """``(x - mean) / std`` per column; by default ``x``'s own mean and ``ddof=1`` std.
 
     Parameters
@@ -110,6 +108,7 @@ class ToyData(NamedTuple):
     def to_frame(self) -> Any:
         """The post's DataFrame: columns ``x_1, x_2, y, x_1_norm, x_2_norm``."""
         from weight_init._optional import require
+
         pd = require("pandas", "plots")
 
         return pd.DataFrame(

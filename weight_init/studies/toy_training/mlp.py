@@ -228,14 +228,12 @@ class TrainHistory:
         """``converged during epoch N`` or ``no convergence after N epochs (...)``."""
         if self.converged:
             return f"converged during epoch {self.converged_epoch}"
-        return (
-            f"no convergence after {self.epochs} epochs "
-            f"(final train error {self.final_error:.4f})"
-        )
+        return f"no convergence after {self.epochs} epochs (final train error {self.final_error:.4f})"
 
     def to_frame(self) -> Any:
         """A tidy ``pandas.DataFrame``: ``network, epoch, train_error, loss``."""
         from weight_init._optional import require
+
         pd = require("pandas", "plots")
 
         return pd.DataFrame(
@@ -299,8 +297,7 @@ class MLP:
         self.activation = get_activation(activation)
         if self.activation.grad is None:
             raise ValueError(
-                f"activation {self.activation.name!r} has no exact derivative; "
-                "backpropagation needs one"
+                f"activation {self.activation.name!r} has no exact derivative; backpropagation needs one"
             )
         if not is_positive_int(n_inputs):
             raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
@@ -607,6 +604,5 @@ class MLP:
             max_error=float(max_error),
             seconds=seconds,
             label=label if label is not None else self.activation.name,
-            settings=dict(eta=eta, max_epochs=int(max_epochs), batch_size=int(bs),
-                          averaging=bool(averaging)),
+            settings=dict(eta=eta, max_epochs=int(max_epochs), batch_size=int(bs), averaging=bool(averaging)),
         )

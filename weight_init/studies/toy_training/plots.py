@@ -47,8 +47,15 @@ def plot_decision_surface(
     """
     xs, ys, proba = decision_surface(net, data, lim=lim, resolution=resolution)
     mesh = ax.imshow(
-        proba, origin="lower", extent=(xs[0], xs[-1], ys[0], ys[-1]), cmap="RdYlBu",
-        vmin=0.0, vmax=1.0, alpha=alpha, interpolation="bilinear", aspect="auto",
+        proba,
+        origin="lower",
+        extent=(xs[0], xs[-1], ys[0], ys[-1]),
+        cmap="RdYlBu",
+        vmin=0.0,
+        vmax=1.0,
+        alpha=alpha,
+        interpolation="bilinear",
+        aspect="auto",
     )
     for name, mask in outcome_masks(net, data).items():
         colour, filled = _MARKERS[name]
@@ -80,17 +87,23 @@ def plot_toy_training(
         ``[1, 0]``: "Train Error", ``[1, 1]``: "$\\ell^2$ loss", both against epoch.
     """
     from weight_init._optional import require
+
     plt = require("matplotlib.pyplot", "plots")
 
     fig, ax = plt.subplots(2, 2, figsize=figsize)
     for col, key in enumerate(PAIRINGS):
         if key in result.networks:
             plot_decision_surface(
-                ax[0, col], result.networks[key], result.data, resolution=resolution,
+                ax[0, col],
+                result.networks[key],
+                result.data,
+                resolution=resolution,
                 title=TITLES[key],
             )
-    for axis, column, name in ((ax[1, 0], "train_error", "Train Error"),
-                               (ax[1, 1], "loss", "$\\ell^2$ loss")):
+    for axis, column, name in (
+        (ax[1, 0], "train_error", "Train Error"),
+        (ax[1, 1], "loss", "$\\ell^2$ loss"),
+    ):
         for key, hist in result.histories.items():
             axis.plot(hist.epoch, getattr(hist, column), label=key)
         axis.set_title(name)

@@ -52,8 +52,14 @@ def plot_convergence_ecdf(
         ax.step(xs, ys, where="post", color=colour, label=label)
         if len(epochs) < n:
             edge = max_epochs * (1 + 0.012 * (k + 1))  # beside each other, right of the end
-            ax.plot([xs[-1], edge, edge], [ys[-1], ys[-1], 1.0], ":", color=colour, lw=3,
-                    label=f"{name}: {n - len(epochs)} not converged by epoch {max_epochs}")
+            ax.plot(
+                [xs[-1], edge, edge],
+                [ys[-1], ys[-1], 1.0],
+                ":",
+                color=colour,
+                lw=3,
+                label=f"{name}: {n - len(epochs)} not converged by epoch {max_epochs}",
+            )
     ax.set_xlim(0, max_epochs * 1.04)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("convergence epoch")

@@ -41,8 +41,7 @@ from weight_init.studies.toy_training.mlp import MLP, TrainHistory
 from weight_init.studies.toy_training.study import EXAMPLES, PAIRINGS
 from weight_init.validation import check_seeds
 
-__all__ = ["ToySeedStudy", "compare_pairings_seeds", "run_example_seeds", "censored_quantile",
-           "check_seeds"]
+__all__ = ["ToySeedStudy", "compare_pairings_seeds", "run_example_seeds", "censored_quantile", "check_seeds"]
 
 
 def censored_quantile(epochs: Sequence[float], p: float) -> float:
@@ -97,11 +96,16 @@ class ToySeedStudy:
         for i, seed in enumerate(self.seeds):
             for key, hists in self.histories.items():
                 h = hists[i]
-                rows.append({"seed": seed, "network": key, "converged": bool(h.converged),
-                             "epoch": int(h.converged_epoch if h.converged else h.epochs),
-                             "final_error": float(h.final_error)})
-        return pd.DataFrame(rows, columns=["seed", "network", "converged", "epoch",
-                                           "final_error"])
+                rows.append(
+                    {
+                        "seed": seed,
+                        "network": key,
+                        "converged": bool(h.converged),
+                        "epoch": int(h.converged_epoch if h.converged else h.epochs),
+                        "final_error": float(h.final_error),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["seed", "network", "converged", "epoch", "final_error"])
 
     to_frame = outcomes
 
@@ -117,19 +121,21 @@ class ToySeedStudy:
             epochs = [h.converged_epoch if h.converged else math.inf for h in hists]
             errors = np.array([h.final_error for h in hists])
             n_conv = sum(h.converged for h in hists)
-            rows.append({
-                "network": key,
-                "init": PAIRINGS[key][3] if key in PAIRINGS else "",
-                "seeds": len(hists),
-                "converged": n_conv,
-                "converged_share": n_conv / len(hists),
-                "epoch_q1": censored_quantile(epochs, 0.25),
-                "epoch_median": censored_quantile(epochs, 0.5),
-                "epoch_q3": censored_quantile(epochs, 0.75),
-                "final_error_mean": float(errors.mean()),
-                "final_error_sd": float(errors.std(ddof=1)) if len(errors) > 1 else 0.0,
-                "final_error_max": float(errors.max()),
-            })
+            rows.append(
+                {
+                    "network": key,
+                    "init": PAIRINGS[key][3] if key in PAIRINGS else "",
+                    "seeds": len(hists),
+                    "converged": n_conv,
+                    "converged_share": n_conv / len(hists),
+                    "epoch_q1": censored_quantile(epochs, 0.25),
+                    "epoch_median": censored_quantile(epochs, 0.5),
+                    "epoch_q3": censored_quantile(epochs, 0.75),
+                    "final_error_mean": float(errors.mean()),
+                    "final_error_sd": float(errors.std(ddof=1)) if len(errors) > 1 else 0.0,
+                    "final_error_max": float(errors.max()),
+                }
+            )
         return pd.DataFrame(rows)
 
     def report(self) -> str:
@@ -204,23 +210,46 @@ def compare_pairings_seeds(
         nets = []
         for seed in seeds:
             rng = np.random.RandomState(seed) if post_compatible else np.random.default_rng(seed)
-            nets.append(MLP(arch[key], activation, post_init if post_compatible else plain_init,
-                            bias=bias, bias_init=bias_init, rng=rng))
+            nets.append(
+                MLP(
+                    arch[key],
+                    activation,
+                    post_init if post_compatible else plain_init,
+                    bias=bias,
+                    bias_init=bias_init,
+                    rng=rng,
+                )
+            )
         histories[key] = fit_many(
-            nets, data.x_norm, data.y, eta=eta, max_error=max_error, max_epochs=max_epochs,
-            batch_size=batch_size, averaging=averaging, rngs=seeds, labels=[key] * len(seeds),
-            progress=None if progress is None else (
-                lambda *a, key=key: progress(key, *a)),
+            nets,
+            data.x_norm,
+            data.y,
+            eta=eta,
+            max_error=max_error,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            averaging=averaging,
+            rngs=seeds,
+            labels=[key] * len(seeds),
+            progress=None if progress is None else (lambda *a, key=key: progress(key, *a)),
         )
         networks[key] = nets
     settings = dict(
-        dataset=int(dataset), tanh_widths=arch["tanh"], relu_widths=arch["relu"], bias=bias,
-        bias_init=bias_init, eta=eta, max_epochs=max_epochs, max_error=max_error,
-        batch_size=batch_size, averaging=averaging, seeds=seeds, data_seed=data_seed,
+        dataset=int(dataset),
+        tanh_widths=arch["tanh"],
+        relu_widths=arch["relu"],
+        bias=bias,
+        bias_init=bias_init,
+        eta=eta,
+        max_epochs=max_epochs,
+        max_error=max_error,
+        batch_size=batch_size,
+        averaging=averaging,
+        seeds=seeds,
+        data_seed=data_seed,
         post_compatible=post_compatible,
     )
-    return ToySeedStudy(seeds, histories, networks, data, settings,
-                        seconds=time.perf_counter() - start)
+    return ToySeedStudy(seeds, histories, networks, data, settings, seconds=time.perf_counter() - start)
 
 
 def run_example_seeds(name: str, seeds: Iterable[int], **overrides: Any) -> ToySeedStudy:
