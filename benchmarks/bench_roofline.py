@@ -165,8 +165,8 @@ def step_split(
     keras, x, y, x_val, precision: str, labels, fns, steps: int, batch_size: int
 ) -> dict[str, float]:
     """Seconds per training step of each variant, and of one validation pass."""
+    from weight_init.studies.fused import batch_loss_metrics, summed_loss
     from weight_init.studies.loss_progression.cnn import build_cnns
-    from weight_init.studies.loss_progression.fused import batch_loss_metrics, summed_loss
     from weight_init.studies.loss_progression.study import default_validation_batch_size
 
     def model_with(optimizer):
@@ -249,7 +249,7 @@ def main() -> int:
     first = {}
 
     def progress_probe():
-        import weight_init.studies.loss_progression.fused as fused
+        import weight_init.studies.fused as fused
 
         original = fused.Progress.batch
 

@@ -3,7 +3,7 @@
 
 The fused model of :func:`weight_init.studies.loss_progression.study.train_loss_progression` is trained for a
 few epochs twice on the same batches, from the same initial weights, with the package's
-own epoch function :func:`weight_init.studies.loss_progression.fused.fit_epoch`:
+own epoch function :func:`weight_init.studies.fused.fit_epoch`:
 
 * ``train_on_batch``: one ``model.train_on_batch`` call per batch;
 * ``fit``: one ``model.fit(x[perm], y[perm], shuffle=False, epochs=1)`` per epoch (the
@@ -56,8 +56,8 @@ def main() -> int:
     args = parser.parse_args()
 
     keras = import_keras()
+    from weight_init.studies.fused import batch_loss_metrics, fit_epoch, summed_loss
     from weight_init.studies.loss_progression.cnn import build_cnns
-    from weight_init.studies.loss_progression.fused import batch_loss_metrics, fit_epoch, summed_loss
     from weight_init.studies.loss_progression.study import DEFAULT_INITS, prepare_data, resolve_init
     from weight_init.studies.mnist import load_mnist
 

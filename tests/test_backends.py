@@ -36,7 +36,7 @@ def _reference(y: np.ndarray, z: np.ndarray) -> np.ndarray:
 def test_cross_entropy_takes_numpy_or_tensors_in_any_mix(keras, y_kind, z_kind):
     # Keras' torch trainer hands a metric a numpy y_true and tensor logits: this mix
     # raised TypeError (numpy * torch.Tensor) before cross_entropy converted its inputs.
-    from weight_init.studies.loss_progression.cnn import cross_entropy
+    from weight_init.studies.fused import cross_entropy
 
     rng = np.random.default_rng(0)
     z = rng.normal(0, 3, size=(4, 2, 10)).astype(np.float32)
@@ -52,7 +52,7 @@ def test_cross_entropy_takes_numpy_or_tensors_in_any_mix(keras, y_kind, z_kind):
 def test_cross_entropy_in_a_training_step_on_this_backend(keras):
     # The path that failed on torch: the loss and a metric both call cross_entropy with
     # Keras' own y_true inside train_on_batch.
-    from weight_init.studies.loss_progression.cnn import cross_entropy
+    from weight_init.studies.fused import cross_entropy
 
     ops = keras.ops
 

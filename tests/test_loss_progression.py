@@ -144,7 +144,7 @@ def test_fused_model_holds_exactly_the_separate_networks():
 
 def test_cross_entropy_from_logits_is_not_clipped():
     from weight_init._optional import import_keras
-    from weight_init.studies.loss_progression.cnn import cross_entropy
+    from weight_init.studies.fused import cross_entropy
 
     keras = import_keras()
     z = np.array([[1000.0, 0.0, -3.0], [0.5, 0.2, 0.1]], dtype=np.float32)

@@ -168,7 +168,7 @@ def test_the_package_cnn_gives_one_row_per_kernel_layer():
     model = build_cnn("he_normal", seed=0)
     x = np.random.default_rng(0).uniform(0, 1, (16, 28, 28, 1)).astype(np.float32)
     y = np.eye(10, dtype=np.float32)[np.arange(16) % 10]
-    from weight_init.studies.loss_progression.cnn import cross_entropy
+    from weight_init.studies.fused import cross_entropy
 
     df = layer_stats(model, x, y, loss=cross_entropy)
     assert df["layer"].tolist() == ["conv1", "conv2", "dense1", "logits"]

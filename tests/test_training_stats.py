@@ -56,7 +56,7 @@ def test_recording_does_not_change_the_training(recorded, sample):
 def other_loop() -> str:
     """The epoch loop ``loop='auto'`` does not pick on this backend."""
     from weight_init._optional import import_keras
-    from weight_init.studies.loss_progression.fused import resolve_loop
+    from weight_init.studies.fused import resolve_loop
 
     return "fit" if resolve_loop(import_keras(), "auto") == "train_on_batch" else "train_on_batch"
 

@@ -2,9 +2,9 @@
 networks as one fused model, with per-layer statistics during training (docs:
 ``docs/studies/loss-progression.md``).
 
-``study.py`` runs it (:func:`train_loss_progression`), ``cnn.py`` builds the network,
-``fused.py`` trains many networks as one model, ``recorder.py`` records their layer
-statistics, ``tables.py`` summarizes, ``plots.py`` and ``dynamics_plots.py`` draw.
+``study.py`` runs it (:func:`train_loss_progression`) through the shared fused training
+of :mod:`weight_init.studies.fused`, ``cnn.py`` builds the network, ``recorder.py`` records
+the layer statistics, ``tables.py`` summarizes, ``plots.py`` and ``dynamics_plots.py`` draw.
 """
 
 from weight_init.studies.loss_progression.plots import plot_loss_progression

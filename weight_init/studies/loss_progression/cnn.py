@@ -9,7 +9,7 @@ The network (Keras' ``mnist_cnn.py``, the article's second experiment)::
 Every kernel is drawn from the initializer under test (each layer its own draw, see
 :func:`weight_init.keras_tools.initializer.keras_initializer`); every bias is zero. The last layer
 returns **logits** ``z``; the class probabilities are ``softmax(z)`` and the loss is the
-cross-entropy computed from the logits (:func:`cross_entropy`), which is the same
+cross-entropy computed from the logits (:func:`weight_init.studies.fused.cross_entropy`), which is the same
 function on every Keras backend (no probability clipping).
 
 :func:`build_cnns` puts ``N`` such networks side by side in one ``keras.Model``: they
@@ -44,7 +44,7 @@ __all__ = [
     "network_seeds",
     "build_cnn",
     "build_cnns",
-    "cross_entropy",
+    "build_seeded_cnns",
 ]
 
 INPUT_SHAPE = (28, 28, 1)
@@ -160,20 +160,23 @@ def build_cnns(
     return keras.Model(x, out, name=f"cnns_x{len(inits)}")
 
 
-def cross_entropy(y_true: Any, logits: Any) -> Any:
-    """Categorical cross-entropy from logits, per example: ``logsumexp(z) - sum(y * z)``.
+def build_seeded_cnns(
+    keras: Any, networks: Sequence[tuple[str, Any, int]], seeds: Sequence[int], precision: str
+) -> Any:
+    """Networks of several run seeds in one model: one image input per seed (its own data
+    order), output ``(batch, N, 10)``.
 
-    For one-hot ``y`` this is ``-log softmax(z)_label``, computed stably and without
-    clipping, so every Keras backend gives the same numbers. ``y_true`` broadcasts
-    against ``logits`` along the last axis (e.g. ``(B, 1, 10)`` against ``(B, N, 10)``).
-    Either may be a numpy array or a backend tensor (Keras' torch trainer hands metrics
-    a numpy ``y_true``): both are converted to backend tensors of the logits' dtype
-    before any arithmetic, and only ``keras.ops`` computes.
+    ``networks[k] = (label, init, seed)``: network ``k`` (layers ``net<k>_...``) is exactly
+    ``weight_init.studies.loss_progression.cnn.build_cnn(init, label=label, seed=seed, precision=precision)`` applied
+    to the input of ``seed`` (``seeds.index(seed)``).
     """
-    from weight_init._optional import import_keras
 
-    keras = import_keras()
-    ops = keras.ops
-    logits = ops.convert_to_tensor(logits)
-    y_true = ops.convert_to_tensor(y_true, dtype=keras.backend.standardize_dtype(logits.dtype))
-    return ops.subtract(ops.logsumexp(logits, axis=-1), ops.sum(ops.multiply(y_true, logits), axis=-1))
+    inputs = [keras.Input(INPUT_SHAPE, name=f"image_seed{s}") for s in seeds]
+    rows = [
+        keras.layers.Reshape((1, N_CLASSES), name=f"net{k}_row")(
+            _branch(keras, inputs[list(seeds).index(seed)], init, label, seed, f"net{k}_", precision)
+        )
+        for k, (label, init, seed) in enumerate(networks)
+    ]
+    out = rows[0] if len(rows) == 1 else keras.layers.Concatenate(axis=1, name="stack")(rows)
+    return keras.Model(inputs, out, name=f"cnns_x{len(networks)}")

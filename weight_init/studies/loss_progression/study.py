@@ -24,7 +24,7 @@ Speed, with the protocol unchanged:
   get alone: one training step per batch instead of one per network and batch, and the
   framework can run the networks' independent operations side by side on the cores;
 * the data order is ours (seeded, the same for every network of a seed), and each epoch
-  runs as the backend runs it fastest (:func:`weight_init.studies.loss_progression.fused.fit_epoch`): one
+  runs as the backend runs it fastest (:func:`weight_init.studies.fused.fit_epoch`): one
   ``model.fit`` per epoch on JAX, which keeps the training state on the device, one
   ``train_on_batch`` per batch on TensorFlow and torch, which builds no data pipeline
   per epoch; the numbers are the same either way;
@@ -280,7 +280,7 @@ def train_loss_progression(
         depend only on its seed and label (the same as a run with ``seed=s``). The table
         then has a ``seed`` column after ``init`` (also with a list of one seed).
     loop : {'auto', 'fit', 'train_on_batch'}
-        How an epoch runs (:func:`weight_init.studies.loss_progression.fused.fit_epoch`): one
+        How an epoch runs (:func:`weight_init.studies.fused.fit_epoch`): one
         ``model.fit`` call or one ``train_on_batch`` call per batch; ``'auto'`` picks
         per backend. Only the speed depends on it, not the numbers.
 
@@ -304,16 +304,15 @@ def train_loss_progression(
     pd = require("pandas", "plots")
 
     from weight_init._optional import import_keras
-    from weight_init.studies.loss_progression.cnn import build_cnns, network_seeds
-    from weight_init.studies.loss_progression.fused import (
+    from weight_init.studies.fused import (
         Progress,
         Reordered,
         batch_loss_metrics,
-        build_seeded_cnns,
         check_loop,
         fit_epoch,
         summed_loss,
     )
+    from weight_init.studies.loss_progression.cnn import build_cnns, build_seeded_cnns, network_seeds
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")

@@ -1,6 +1,6 @@
-"""The machinery of the fused training loop of :func:`weight_init.studies.loss_progression.study.train_loss_progression`:
-the summed loss, the per-network batch-loss metrics, one epoch of training (``fit`` or
-``train_on_batch``) and the progress bar.
+"""Many networks trained as one fused Keras model, the machinery every study that trains
+shares: the cross-entropy, the summed loss, the per-network batch-loss metrics, one epoch
+of training (``fit`` or ``train_on_batch``) and the progress bar.
 
 Keras is passed in by the caller; this module imports only numpy and the standard library at
 import time.
@@ -17,7 +17,7 @@ import numpy as np
 __all__ = [
     "AUTO_LOOP",
     "LOOPS",
-    "build_seeded_cnns",
+    "cross_entropy",
     "batch_loss_metrics",
     "summed_loss",
     "check_loop",
@@ -28,33 +28,28 @@ __all__ = [
 ]
 
 
-def build_seeded_cnns(
-    keras: Any, networks: Sequence[tuple[str, Any, int]], seeds: Sequence[int], precision: str
-) -> Any:
-    """Networks of several run seeds in one model: one image input per seed (its own data
-    order), output ``(batch, N, 10)``.
+def cross_entropy(y_true: Any, logits: Any) -> Any:
+    """Categorical cross-entropy from logits, per example: ``logsumexp(z) - sum(y * z)``.
 
-    ``networks[k] = (label, init, seed)``: network ``k`` (layers ``net<k>_...``) is exactly
-    ``weight_init.studies.loss_progression.cnn.build_cnn(init, label=label, seed=seed, precision=precision)`` applied
-    to the input of ``seed`` (``seeds.index(seed)``).
+    For one-hot ``y`` this is ``-log softmax(z)_label``, computed stably and without
+    clipping, so every Keras backend gives the same numbers. ``y_true`` broadcasts
+    against ``logits`` along the last axis (e.g. ``(B, 1, 10)`` against ``(B, N, 10)``).
+    Either may be a numpy array or a backend tensor (Keras' torch trainer hands metrics
+    a numpy ``y_true``): both are converted to backend tensors of the logits' dtype
+    before any arithmetic, and only ``keras.ops`` computes.
     """
-    from weight_init.studies.loss_progression.cnn import INPUT_SHAPE, N_CLASSES, _branch
+    from weight_init._optional import import_keras
 
-    inputs = [keras.Input(INPUT_SHAPE, name=f"image_seed{s}") for s in seeds]
-    rows = [
-        keras.layers.Reshape((1, N_CLASSES), name=f"net{k}_row")(
-            _branch(keras, inputs[list(seeds).index(seed)], init, label, seed, f"net{k}_", precision)
-        )
-        for k, (label, init, seed) in enumerate(networks)
-    ]
-    out = rows[0] if len(rows) == 1 else keras.layers.Concatenate(axis=1, name="stack")(rows)
-    return keras.Model(inputs, out, name=f"cnns_x{len(networks)}")
+    keras = import_keras()
+    ops = keras.ops
+    logits = ops.convert_to_tensor(logits)
+    y_true = ops.convert_to_tensor(y_true, dtype=keras.backend.standardize_dtype(logits.dtype))
+    return ops.subtract(ops.logsumexp(logits, axis=-1), ops.sum(ops.multiply(y_true, logits), axis=-1))
 
 
 def batch_loss_metrics(keras: Any, n: int) -> list:
     """Per network ``k`` a metric ``batch_loss_k``: the mean loss of the latest batch
     (Keras' own loss log is a running mean), computed in the training step itself."""
-    from weight_init.studies.loss_progression.cnn import cross_entropy
 
     ops = keras.ops
 
@@ -78,7 +73,6 @@ def batch_loss_metrics(keras: Any, n: int) -> list:
 
 
 def summed_loss(keras: Any) -> Any:
-    from weight_init.studies.loss_progression.cnn import cross_entropy
 
     ops = keras.ops
 
