@@ -10,22 +10,17 @@ import numpy as np
 import pytest
 import script_helpers
 
+from weight_init.initializers import he_normal_untruncated
 from weight_init.studies.toy_training.data import (
-    DATASETS,
+    TOY_DATASETS,
     disc_in_ring,
     load_toy_data,
     quadrant_blobs,
     standardize,
     vertical_stripes,
 )
-from weight_init.studies.toy_training.mlp import (
-    MLP,
-    PostNormal,
-    he_normal,
-    post_he_normal,
-    post_xavier_normal,
-    real_widths,
-)
+from weight_init.studies.toy_training.mlp import MLP, real_widths
+from weight_init.studies.toy_training.post_init import PostNormal, post_he_normal, post_xavier_normal
 from weight_init.studies.toy_training.study import (
     EXAMPLES,
     compare_pairings,
@@ -121,7 +116,7 @@ def test_datasets_are_the_posts_bit_for_bit(k, seed):
 def test_dataset_functions_defaults_and_shapes():
     for k, fn, n in [(1, quadrant_blobs, 179), (2, disc_in_ring, 131), (3, vertical_stripes, 301)]:
         d = fn()
-        assert DATASETS[k] is fn
+        assert TOY_DATASETS[k] is fn
         assert d.x.shape == (n, 2) and d.y.shape == (n,) and d.x_norm.shape == (n, 2)
         assert set(np.unique(d.y)) == {0.0, 1.0}
         # positives first, then negatives
@@ -271,7 +266,7 @@ def test_iterate_averaging_and_plain_gradient_descent_steps():
 
 def test_fit_history_and_plain_descent_lowers_the_loss():
     data = quadrant_blobs()
-    net = MLP([6, 3], "relu", he_normal, rng=0)
+    net = MLP([6, 3], "relu", he_normal_untruncated, rng=0)
     hist = net.fit(data.x_norm, data.y, eta=0.5, max_epochs=300, averaging=False)
     assert hist.epoch[0] == 0 and len(hist.epoch) == len(hist.loss) == len(hist.train_error)
     assert hist.loss[-1] < hist.loss[0]

@@ -1,9 +1,13 @@
-"""The backpropagation post's study: a from-scratch numpy MLP trained on three 2-D toy
-datasets, Xavier + tanh against He + ReLU, without and with biases (docs:
-``docs/studies/toy-training.md``).
+"""Docs: docs/studies/toy-training.md
 
-``study.py`` runs it (:func:`compare_pairings`), ``mlp.py`` is the network and its
-backprop, ``batch.py`` trains many networks at once, ``data.py`` makes the datasets,
+The backpropagation post's study: a from-scratch numpy MLP trained on three 2-D toy
+datasets, Xavier + tanh against He + ReLU, without and with biases.
+
+``study.py`` runs it (:func:`compare_pairings`); ``mlp.py`` is the network,
+``backprop.py`` its forward and backward passes (written once, for a stack of
+networks), ``training.py`` the training loop and its history, ``batch.py`` trains many
+networks at once (:func:`~weight_init.studies.toy_training.batch.fit_many`),
+``post_init.py`` holds the post's weight draw, ``data.py`` makes the datasets,
 ``seeds.py`` repeats it over seeds, ``plots.py`` and ``seed_plots.py`` draw.
 """
 

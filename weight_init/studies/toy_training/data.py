@@ -35,7 +35,7 @@ __all__ = [
     "disc_in_ring",
     "vertical_stripes",
     "load_toy_data",
-    "DATASETS",
+    "TOY_DATASETS",
     "DEFAULT_SEEDS",
 ]
 
@@ -189,7 +189,7 @@ def vertical_stripes(seed: int = 6) -> ToyData:
 
 
 #: The generators by the post's number.
-DATASETS: dict[int, Callable[..., ToyData]] = {
+TOY_DATASETS: dict[int, Callable[..., ToyData]] = {
     1: quadrant_blobs,
     2: disc_in_ring,
     3: vertical_stripes,
@@ -202,14 +202,14 @@ def load_toy_data(dataset: int | str, seed: int | None = None) -> ToyData:
     """Data set 1, 2 or 3 (or its function's name), with its default seed unless given."""
     key: Any = dataset
     if isinstance(dataset, str):
-        names = {f.__name__: k for k, f in DATASETS.items()}
+        names = {f.__name__: k for k, f in TOY_DATASETS.items()}
         key = names.get(dataset.strip(), dataset.strip())
         if isinstance(key, str) and key.isdigit():
             key = int(key)
-    if key not in DATASETS or isinstance(key, bool):
+    if key not in TOY_DATASETS or isinstance(key, bool):
         raise ValueError(
-            f"unknown toy data set {dataset!r}; choose 1 ({DATASETS[1].__name__}), "
-            f"2 ({DATASETS[2].__name__}) or 3 ({DATASETS[3].__name__})"
+            f"unknown toy data set {dataset!r}; choose 1 ({TOY_DATASETS[1].__name__}), "
+            f"2 ({TOY_DATASETS[2].__name__}) or 3 ({TOY_DATASETS[3].__name__})"
         )
-    fn = DATASETS[key]
+    fn = TOY_DATASETS[key]
     return fn() if seed is None else fn(seed)

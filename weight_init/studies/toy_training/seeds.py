@@ -37,8 +37,9 @@ import numpy as np
 
 from weight_init.studies.toy_training.batch import fit_many
 from weight_init.studies.toy_training.data import ToyData, load_toy_data
-from weight_init.studies.toy_training.mlp import MLP, TrainHistory
+from weight_init.studies.toy_training.mlp import MLP
 from weight_init.studies.toy_training.study import EXAMPLES, PAIRINGS
+from weight_init.studies.toy_training.training import TrainHistory
 from weight_init.validation import check_seeds
 
 __all__ = ["ToySeedStudy", "compare_pairings_seeds", "run_example_seeds", "censored_quantile", "check_seeds"]

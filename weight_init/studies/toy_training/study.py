@@ -17,7 +17,7 @@ misclassified (``max_error = 1e-4``) or ``max_epochs`` have passed
 With ``post_compatible=True`` (the default) the weights are drawn as the post draws
 them: a legacy ``np.random.RandomState(seed)``, each matrix drawn as ``(fan_out,
 fan_in)`` and redrawn until its mean and std are within 0.05 of the target
-(:class:`~weight_init.studies.toy_training.mlp.PostNormal`). This reproduces the post's runs bit for
+(:class:`~weight_init.studies.toy_training.post_init.PostNormal`). This reproduces the post's runs bit for
 bit: Example 1's ReLU network converges during epoch 1183, as the post reports.
 """
 
@@ -29,15 +29,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from weight_init.initializers import he_normal_untruncated, xavier_normal
 from weight_init.studies.toy_training.data import ToyData, load_toy_data
-from weight_init.studies.toy_training.mlp import (
-    MLP,
-    TrainHistory,
-    he_normal,
-    post_he_normal,
-    post_xavier_normal,
-    xavier_normal,
-)
+from weight_init.studies.toy_training.mlp import MLP
+from weight_init.studies.toy_training.post_init import post_he_normal, post_xavier_normal
+from weight_init.studies.toy_training.training import TrainHistory
 
 __all__ = [
     "ToyExample",
@@ -53,7 +49,7 @@ __all__ = [
 #: The two pairings: key -> (activation, post-compatible init, plain init, init's name).
 PAIRINGS: dict[str, tuple[str, Any, Any, str]] = {
     "tanh": ("tanh", post_xavier_normal, xavier_normal, "Xavier"),
-    "relu": ("relu", post_he_normal, he_normal, "He"),
+    "relu": ("relu", post_he_normal, he_normal_untruncated, "He"),
 }
 
 
