@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import script_helpers
 
+from weight_init.studies.activation_layers.mlp import build_mlp
 from weight_init.studies.activation_layers.study import (
     ARTICLE_SIGMAS,
     activation_study,
-    build_mlp,
+    hidden_layer_stats,
     init_specs,
-    layer_stats,
     study_images,
 )
 from weight_init.studies.mnist import MNIST
@@ -194,8 +194,8 @@ def test_linear_and_named_initializers(images):
         activation_study(x, activation="softmax")
 
 
-def test_layer_stats_on_known_arrays():
-    stats = layer_stats({"a": [np.array([[0.0, 2.0], [0.0, 2.0]]), np.array([[1.0, -1.0]])]})
+def test_hidden_layer_stats_on_known_arrays():
+    stats = hidden_layer_stats({"a": [np.array([[0.0, 2.0], [0.0, 2.0]]), np.array([[1.0, -1.0]])]})
     assert stats.to_dict("list") == {
         "init": ["a", "a"],
         "layer": [1, 2],

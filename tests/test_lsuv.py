@@ -11,7 +11,8 @@ import pytest
 from weight_init._optional import import_keras
 from weight_init.initializers import normal
 from weight_init.keras_tools.lsuv import LOG_COLUMNS, apply_lsuv_to_branch, lsuv
-from weight_init.studies.activation_layers.study import build_mlp, hidden_outputs, study_images
+from weight_init.studies.activation_layers.mlp import build_mlp, hidden_outputs
+from weight_init.studies.activation_layers.study import study_images
 from weight_init.studies.mnist import load_mnist
 
 keras = import_keras()

@@ -42,8 +42,8 @@ from weight_init.cli.common import (
     seed_list,
     seeds_from_args,
 )
+from weight_init.studies.activation_layers.mlp import ACTIVATIONS, check_activation
 from weight_init.studies.activation_layers.study import (
-    ACTIVATIONS,
     ARTICLE_N_IMAGES,
     ARTICLE_SIGMAS,
     activation_study,
@@ -52,21 +52,19 @@ from weight_init.studies.activation_layers.study import (
 from weight_init.studies.mnist import DATASETS, load_mnist
 
 
-def activation_name(text: str) -> str:
-    """argparse type: one of the activations the study supports."""
-    key = text.strip().lower().replace("-", "_")
-    if key not in ACTIVATIONS:
-        raise argparse.ArgumentTypeError(
-            f"unknown activation {text!r}; valid names are: {', '.join(ACTIVATIONS)}"
-        )
-    return key
+def activation_arg(text: str) -> str:
+    """argparse type: one of the activations the study supports (its canonical name)."""
+    try:
+        return check_activation(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = make_parser(__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument(
         "--activation",
-        type=activation_name,
+        type=activation_arg,
         default="relu",
         help=f"activation of the hidden layers: {', '.join(ACTIVATIONS)}",
     )

@@ -12,9 +12,25 @@ from typing import Any
 import numpy as np
 
 from weight_init.plotting import PlotResult
-from weight_init.studies.activation_layers.study import ActivationStudy, activation_label
+from weight_init.studies.activation_layers.study import ActivationStudy
 
-__all__ = ["violin_frame", "plot_activation_violins"]
+__all__ = ["violin_frame", "plot_activation_violins", "activation_label"]
+
+#: Display names of the activations, where title case is not it.
+_LABELS = {
+    "relu": "ReLU",
+    "linear": "Linear",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "leaky_relu": "Leaky ReLU",
+    "elu": "ELU",
+    "selu": "SELU",
+}
+
+
+def activation_label(activation: str) -> str:
+    """Display name of an activation: ``'relu'`` -> ``'ReLU'``, ``'linear'`` -> ``'Linear'``."""
+    return _LABELS.get(activation, activation.replace("_", " ").title())
 
 
 def violin_frame(result: ActivationStudy, every: int = 20) -> Any:

@@ -5,10 +5,12 @@ An untrained multi-layer perceptron
     784 pixels -> Dense(width) (no activation) -> layers x Dense(width, activation)
     -> Dense(10, softmax)
 
-is built with Keras 3 for each initializer under test: every kernel is drawn from that
-initializer (each layer its own draw, see :func:`weight_init.keras_tools.initializer.keras_initializer`)
-and every bias is zero. MNIST images go through it in one forward pass, and the outputs
-of the ``layers`` hidden layers are kept, with their per-layer statistics.
+is built with Keras 3 for each initializer under test
+(:func:`weight_init.studies.activation_layers.mlp.build_mlp`): every kernel is drawn from
+that initializer (each layer its own draw, see
+:func:`weight_init.keras_tools.initializer.keras_initializer`) and every bias is zero.
+MNIST images go through it in one forward pass, and the outputs of the ``layers`` hidden
+layers are kept, with their per-layer statistics (:func:`hidden_layer_stats`).
 
 >>> from weight_init.studies.mnist import load_mnist
 >>> from weight_init.studies.activation_layers.study import activation_study, study_images
@@ -31,6 +33,7 @@ import numpy as np
 
 from weight_init.initializers import InitLike, get, init_name, normal
 from weight_init.keras_tools.lsuv import LSUV_INIT, lsuv
+from weight_init.studies.activation_layers.mlp import build_mlp, check_activation, hidden_outputs
 
 __all__ = [
     "ARTICLE_SIGMAS",
@@ -39,13 +42,9 @@ __all__ = [
     "ActivationStudy",
     "init_specs",
     "study_images",
-    "build_mlp",
-    "hidden_outputs",
-    "layer_stats",
+    "hidden_layer_stats",
     "activation_study",
-    "activation_label",
-    "keras_activation",
-    "ACTIVATIONS",
+    "theory_stats",
 ]
 
 #: The article's weight standard deviations: about 1/sqrt(n), sqrt(2/n) and twice that
@@ -53,53 +52,6 @@ __all__ = [
 ARTICLE_SIGMAS = (0.10, 0.14, 0.28)
 #: The article fed the 10,000 MNIST test images.
 ARTICLE_N_IMAGES = 10_000
-
-#: Activation names accepted (those of :mod:`weight_init.activations`).
-ACTIVATIONS = ("relu", "linear", "tanh", "sigmoid", "leaky_relu", "elu", "selu")
-
-_LABELS = {
-    "relu": "ReLU",
-    "linear": "Linear",
-    "tanh": "Tanh",
-    "sigmoid": "Sigmoid",
-    "leaky_relu": "Leaky ReLU",
-    "elu": "ELU",
-    "selu": "SELU",
-}
-
-
-def activation_label(activation: str) -> str:
-    """Display name of an activation: ``'relu'`` -> ``'ReLU'``, ``'linear'`` -> ``'Linear'``."""
-    return _LABELS.get(activation, activation.replace("_", " ").title())
-
-
-def _check_activation(activation: str) -> str:
-    key = str(activation).strip().lower().replace("-", "_")
-    key = {"identity": "linear", "none": "linear"}.get(key, key)
-    if key not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; valid names are: {', '.join(ACTIVATIONS)}")
-    return key
-
-
-def keras_activation(activation: str) -> Any:
-    """The Keras activation computing what :mod:`weight_init.activations` defines.
-
-    ``'linear'`` gives ``None``. ``'leaky_relu'`` uses slope 0.01 (this package's and
-    PyTorch's; Keras' own default is 0.2).
-    """
-    key = _check_activation(activation)
-    if key == "linear":
-        return None
-    if key == "leaky_relu":
-        from weight_init._optional import import_keras
-
-        keras = import_keras()
-
-        def leaky_relu(x: Any) -> Any:
-            return keras.ops.leaky_relu(x, negative_slope=0.01)
-
-        return leaky_relu
-    return key
 
 
 @dataclass(frozen=True)
@@ -208,89 +160,7 @@ def study_images(data: Any, n_images: int | None = ARTICLE_N_IMAGES) -> np.ndarr
     return x[:n_images]
 
 
-def build_mlp(
-    init: InitLike,
-    *,
-    layers: int = 5,
-    width: int = 100,
-    activation: str = "relu",
-    n_inputs: int = 784,
-    n_classes: int = 10,
-    seed: int | np.random.Generator | None = 0,
-) -> Any:
-    """The article's untrained MLP as a functional ``keras.Model``.
-
-    ``Input(n_inputs) -> Dense(width) 'dense_in' (no activation) -> Dense(width,
-    activation) 'hidden_1' ... 'hidden_<layers>' -> Dense(n_classes, softmax) 'output'``.
-    Every kernel is drawn from ``init`` (its own draw per layer, from one numpy
-    Generator seeded by ``seed``); every bias is zero.
-
-    Parameters
-    ----------
-    init : str or callable
-        Any initializer :func:`weight_init.initializers.get` accepts.
-    layers : int
-        Number of hidden layers with the activation (the article: 5).
-    width : int
-        Units per hidden layer (the article: 100).
-    activation : str
-        One of :data:`ACTIVATIONS`.
-    n_inputs, n_classes : int
-        Input and output widths.
-    seed : int or numpy.random.Generator or None
-        Seeds the weights; the same seed gives the same network.
-    """
-    from weight_init._optional import import_keras
-    from weight_init.keras_tools.initializer import keras_initializer
-
-    for label, value in (
-        ("layers", layers),
-        ("width", width),
-        ("n_inputs", n_inputs),
-        ("n_classes", n_classes),
-    ):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{label} must be a positive integer, got {value!r}")
-    act = keras_activation(activation)
-    keras = import_keras()
-    kernel = keras_initializer(init, seed=seed)
-    dense = keras.layers.Dense
-
-    inputs = keras.Input(shape=(int(n_inputs),), name="pixels")
-    h = dense(width, kernel_initializer=kernel, bias_initializer="zeros", name="dense_in")(inputs)
-    for i in range(int(layers)):
-        h = dense(
-            width, activation=act, kernel_initializer=kernel, bias_initializer="zeros", name=f"hidden_{i + 1}"
-        )(h)
-    outputs = dense(
-        n_classes, activation="softmax", kernel_initializer=kernel, bias_initializer="zeros", name="output"
-    )(h)
-    return keras.Model(inputs, outputs, name="mlp")
-
-
-def hidden_outputs(model: Any, x: np.ndarray, batch_size: int = 10_000) -> list[np.ndarray]:
-    """Outputs of every ``hidden_<i>`` layer of :func:`build_mlp`'s model, in one pass.
-
-    Returns a list of ``(n, width)`` float32 arrays, hidden layer 1 first.
-    """
-    from weight_init._optional import import_keras
-
-    keras = import_keras()
-    names = sorted(
-        (layer.name for layer in model.layers if layer.name.startswith("hidden_")),
-        key=lambda name: int(name.split("_")[1]),
-    )
-    probe = keras.Model(model.input, [model.get_layer(name).output for name in names])
-    x = np.asarray(x, dtype=np.float32)
-    parts: list[list[np.ndarray]] = [[] for _ in names]
-    for start in range(0, len(x), batch_size):
-        outs = probe(keras.ops.convert_to_tensor(x[start : start + batch_size]), training=False)
-        for part, out in zip(parts, outs):
-            part.append(keras.ops.convert_to_numpy(out))
-    return [np.concatenate(part) for part in parts]
-
-
-def layer_stats(activations: dict[str, Sequence[np.ndarray]]) -> Any:
+def hidden_layer_stats(activations: dict[str, Sequence[np.ndarray]]) -> Any:
     """Tidy per-layer statistics over *every* value of each layer's outputs.
 
     Parameters
@@ -335,7 +205,7 @@ class ActivationStudy:
     activations : dict of str to list of ndarray
         ``{spec.label: [hidden layer 1 outputs (n_images, width), ...]}``.
     stats : pandas.DataFrame
-        :func:`layer_stats` of ``activations``: ``init``, ``layer``, ``mean``, ``std``,
+        :func:`hidden_layer_stats` of ``activations``: ``init``, ``layer``, ``mean``, ``std``,
         ``frac_zero``.
     activation : str
         The hidden layers' activation.
@@ -384,7 +254,8 @@ def activation_study(
         Initializers by name (``'he_normal'``, ``'glorot_uniform'``, ...) or functions,
         instead of ``sigmas``.
     activation : str
-        Activation of the hidden layers, one of :data:`ACTIVATIONS`.
+        Activation of the hidden layers, one of
+        :data:`~weight_init.studies.activation_layers.mlp.ACTIVATIONS`.
     layers, width : int
         Hidden layers and their width (the article: 5 and 100).
     seed : int or None
@@ -402,7 +273,7 @@ def activation_study(
         ``.activations`` and the tidy ``.stats`` DataFrame.
     """
     specs = init_specs(sigmas, inits)
-    activation = _check_activation(activation)
+    activation = check_activation(activation)
     x = np.asarray(x, dtype=np.float32)
     if x.ndim < 2 or len(x) == 0:
         raise ValueError(f"x must hold images of shape (n, 784) or (n, 28, 28), got {x.shape}")
@@ -426,7 +297,7 @@ def activation_study(
         if spec.init is LSUV_INIT:  # LSUV: rescaled on the images themselves
             lsuv(model, x, seed=np.random.default_rng(stream))
         activations[spec.label] = hidden_outputs(model, x)
-    stats = layer_stats(activations)
+    stats = hidden_layer_stats(activations)
     if theory:
         stats = stats.merge(
             theory_stats(x, specs, activation=activation, layers=layers, width=width),
