@@ -161,3 +161,13 @@ def test_a_separate_activation_layer_is_measured_as_a_fused_one(x, act):
     assert stats_s["activation"].tolist() == [act, act, "linear"]
     numeric = [c for c in stats_f.columns if c not in ("layer", "class_name", "activation")]
     np.testing.assert_allclose(stats_f[numeric].to_numpy(float), stats_s[numeric].to_numpy(float), rtol=1e-5)
+
+
+def test_a_non_finite_variance_during_lsuv_is_named_in_a_warning(x):
+    """A finite batch, but a kernel so large the float32 output overflows: the variance is
+    not finite, the layer is left as it is, with a warning (before the fix: silent)."""
+    model = mlp()
+    model.get_layer("d0").kernel.assign(np.full((8, 16), 1e38, np.float32))
+    with pytest.warns(RuntimeWarning, match="layer 'd0' has output variance (nan|inf)"):
+        _, log = lsuv(model, x, seed=0, orthogonal=False)
+    assert log.loc[0, "iterations"] == 0 and not log.loc[0, "converged"]
