@@ -30,13 +30,14 @@ def assert_unchanged(model, before) -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def mlp(*, separate: bool = False, act: str = "relu", n_in: int = 8, seed: int = 0) -> keras.Model:
+def mlp(*, separate: bool | str = False, act: str = "relu", n_in: int = 8, seed: int = 0) -> keras.Model:
     keras.utils.set_random_seed(seed)
     inp = keras.Input((n_in,))
     h = inp
     for i in range(2):
         if separate:
-            h = L.Activation(act, name=f"a{i}")(L.Dense(16, name=f"d{i}")(h))
+            after = L.ReLU(name=f"a{i}") if separate == "ReLU" else L.Activation(act, name=f"a{i}")
+            h = after(L.Dense(16, name=f"d{i}")(h))
         else:
             h = L.Dense(16, activation=act, name=f"d{i}")(h)
     return keras.Model(inp, L.Dense(3, name="out")(h))
@@ -145,9 +146,9 @@ def test_every_bounded_keras_activation_is_measured_before_it():
         assert log["converged"].all(), name
 
 
-@pytest.mark.parametrize("act", ["relu", "tanh"])
-def test_a_separate_activation_layer_is_measured_as_a_fused_one(x, act):
-    fused, separate = mlp(act=act), mlp(act=act, separate=True)
+@pytest.mark.parametrize("act, how", [("relu", True), ("relu", "ReLU"), ("tanh", True)])
+def test_a_separate_activation_layer_is_measured_as_a_fused_one(x, act, how):
+    fused, separate = mlp(act=act), mlp(act=act, separate=how)
     _, log_f = lsuv(fused, x, seed=0)
     _, log_s = lsuv(separate, x, seed=0)
     cols = ["layer", "measured", "iterations", "initial_var", "final_var", "scale"]
