@@ -90,6 +90,20 @@ def test_a_shared_layer_is_an_error_in_both(x):
         layer_stats(model, x)
 
 
+def test_a_sequential_built_by_add_is_not_taken_for_shared_layers(x):
+    """Sequential.add rebuilds the graph, calling the earlier layers again (Keras keeps
+    every call's node): only the calls in the model's current graph count."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential()
+    model.add(keras.Input((8,)))
+    for units in (16, 16, 3):
+        model.add(L.Dense(units, activation="relu" if units == 16 else None))
+    assert len(model.layers[0]._inbound_nodes) > 1  # the situation this test is about
+    _, log = lsuv(model, x, seed=0)
+    assert log["converged"].all() and (abs(log["final_var"] - 1) < 0.1).all()  # tol=0.1
+    assert len(layer_stats(model, x)) == 3
+
+
 def test_separable_and_depthwise_convolutions_are_rescaled_to_unit_variance():
     """SeparableConv2D by its pointwise kernel (the depthwise one kept); DepthwiseConv2D by
     its kernel; each layer's output variance on the batch within tol of 1 afterwards."""

@@ -232,7 +232,7 @@ def _plan(model: Any, x: Any, keras: Any) -> list[tuple[Any, Any, Any, bool, str
     """
     layers = kernel_layers(model)
     check_batch(x)
-    check_single_calls(layers)
+    check_single_calls(model, layers)
     skipped = unhandled_layers(model, layers)
     if skipped:
         warnings.warn(

@@ -205,7 +205,7 @@ def layer_stats(
     keras = import_keras()
     layers = kernel_layers(model)
     batch = check_batch(x)
-    check_single_calls(layers)
+    check_single_calls(model, layers)
     skipped = unhandled_layers(model, layers)
     if skipped:
         warnings.warn(

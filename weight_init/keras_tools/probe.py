@@ -31,6 +31,7 @@ __all__ = [
     "kernel_layers",
     "unhandled_layers",
     "check_batch",
+    "calls",
     "check_single_calls",
     "following_activation",
     "model_input",
@@ -147,13 +148,26 @@ def check_batch(x: Any, what: str = "x") -> int:
     return batch_size(x)
 
 
-def check_single_calls(layers: Sequence[Any]) -> None:
-    """Raise ``ValueError`` for a layer called more than once (a shared layer).
+def calls(model: Any, layer: Any) -> int:
+    """How many times ``layer`` is called in ``model``'s graph (1 for all but a shared layer).
 
-    Its output differs per call, and the model's graph gives only the first; read from
-    the layer's (Keras-internal) list of inbound nodes.
+    Read from Keras' (internal) graph: the layer's inbound nodes that belong to this
+    model, so a ``Sequential`` rebuilt by ``add`` (which calls its layers again on each
+    rebuild) still counts 1.
     """
-    shared = [layer for layer in layers if len(getattr(layer, "_inbound_nodes", ())) > 1]
+    inbound = list(getattr(layer, "_inbound_nodes", ()))
+    graph = getattr(model, "_functional", None) or model  # a Sequential's graph is its functional model
+    keys = getattr(graph, "_nodes", None)
+    if keys is None:
+        return len(inbound)
+    return sum(1 for i in range(len(inbound)) if f"{id(layer)}_ib-{i}" in keys)
+
+
+def check_single_calls(model: Any, layers: Sequence[Any]) -> None:
+    """Raise ``ValueError`` for a layer called more than once in ``model`` (a shared layer):
+    its output differs per call, and only one call can be probed.
+    """
+    shared = [layer for layer in layers if calls(model, layer) > 1]
     if shared:
         raise ValueError(
             f"layer(s) {describe(shared)} are called more than once (shared layers): each call has its "
