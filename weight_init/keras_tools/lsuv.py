@@ -28,7 +28,6 @@ the functions.
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from typing import Any
 
@@ -36,6 +35,7 @@ import numpy as np
 
 from weight_init import initializers
 from weight_init.keras_tools.model_stats import activation_name, kernel_layers, model_input, preactivation
+from weight_init.messages import say
 
 __all__ = ["LOG_COLUMNS", "BOUNDED", "LSUV_INIT", "lsuv", "apply_lsuv_to_branch", "lsuv_branches"]
 
@@ -92,7 +92,7 @@ def lsuv(
     orthogonal : bool, default True
         Do step 1; ``False`` rescales the kernels the model has.
     verbose : bool
-        One line per layer on stderr.
+        One line per layer on stdout (a status line).
 
     Returns
     -------
@@ -177,11 +177,7 @@ def lsuv(
                 bool(abs(var - 1.0) < tol),
             )
         )
-        if verbose:
-            print(
-                f"lsuv: {layer.name}: variance {first:.4g} -> {var:.4g} after {iterations} rescaling(s)",
-                file=sys.stderr,
-            )
+        say(f"lsuv: {layer.name}: variance {first:.4g} -> {var:.4g} after {iterations} rescaling(s)", verbose)
     return model, pd.DataFrame(rows, columns=list(LOG_COLUMNS))
 
 
