@@ -101,7 +101,7 @@ def explorer_update(
     n_samples: int = 1000,
     bins: int = 30,
     figure: Any = None,
-    figsize: tuple[float, float] = (15, 6),
+    figsize: tuple[float, float] = (12, 6.4),
 ) -> ExplorerView:
     """Draw the explorer's figure for one set of widget values.
 
@@ -131,6 +131,8 @@ def explorer_update(
         Bins per histogram.
     figure : matplotlib Figure, optional
         Drawn into after clearing it; by default a new pyplot figure.
+    figsize : (float, float)
+        Size of a new figure; (12, 6.4) reads at a notebook's width.
 
     Returns
     -------

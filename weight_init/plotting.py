@@ -198,6 +198,8 @@ def draw_std_panel(
             ax.text(0.5, 0.5, "all 0", transform=ax.transAxes, ha="center", va="center", color="0.4")
     ax.set_title(title, fontsize=TITLE_SIZE)
     ax.set_xlabel("hidden layer", fontsize=LABEL_SIZE)
+    if 0 < len(x) <= 12:  # every layer's number
+        ax.set_xticks(x)
     if theory_caveat:  # in the legend's title: the legend is placed where the data are not
         legend = ax.legend(
             fontsize=LEGEND_SIZE,
@@ -341,7 +343,7 @@ def plot_layer_histograms(
     bins: int = 30,
     range: tuple[float, float] | None = (-1, 1),
     title: str | None = None,
-    figsize: tuple[float, float] = (15, 3),
+    figsize: tuple[float, float] = (12, 2.8),
 ):
     """One histogram of the activation values per hidden layer, side by side.
 
@@ -355,6 +357,7 @@ def plot_layer_histograms(
         ``None`` for each layer's own range.
     title : str, optional
     figsize : (float, float)
+        (12, 2.8) reads at a notebook's width.
 
     Returns
     -------
@@ -373,9 +376,9 @@ def plot_layer_histograms(
     for ax, key in zip(axes[0], keys):
         values = np.asarray(hidden_layer_acts[key], dtype=float).ravel()
         ax.hist(values[np.isfinite(values)], bins, range=range)
-        ax.set_title(f"layer {key + 1}" if isinstance(key, (int, np.integer)) else str(key))
+        ax.set_title(f"layer {key + 1}" if isinstance(key, (int, np.integer)) else str(key), fontsize=10)
         ax.tick_params(labelsize=7)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=TITLE_SIZE)
     fig.tight_layout()
     return PlotResult(fig)
