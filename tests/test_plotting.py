@@ -96,6 +96,8 @@ def test_std_panels_of_zeros_and_on_a_log_axis_say_what_they_cannot_draw():
     ax_std = fig.axes[1]
     assert ax_std.get_ylim() == (0, 1)
     assert [t.get_text() for t in ax_std.texts] == ["all 0"]
+    forced = plot_layer_stats(np.zeros(3), np.zeros(3), logy=True).axes[1]  # no log axis of nothing
+    assert forced.get_yscale() == "linear" and forced.get_ylim() == (0, 1)
     # a measured 0 on a log axis: a marker at the bottom edge, one per zero
     fig = plot_layer_stats(
         np.zeros(3),

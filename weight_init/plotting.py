@@ -167,6 +167,8 @@ def draw_std_panel(
     x = np.asarray(x, dtype=float)
     series = [np.asarray(v, dtype=float) for v in (measured, theory) if v is not None]
     log = wants_log(logy, series) if series else False
+    if log and not any(np.any(np.isfinite(v) & (v > 0)) for v in series):
+        log = False  # nothing a log axis could show: the linear axis says "all 0"
     if measured is not None:
         ax.plot(x, measured, f"o{color}-", label="measured")
     if theory is not None:
