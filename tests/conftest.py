@@ -44,6 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "keras: needs Keras; run on any backend with KERAS_BACKEND=jax|torch|tensorflow "
         "python -m pytest -m keras",
     )
+    config.addinivalue_line(
+        "markers",
+        "browser: drives JupyterLab in Chromium (tests/test_browser.py; .ci/browser-deps installs "
+        "what it needs); python -m pytest -m browser",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -82,7 +82,13 @@ def test_auto_offline_falls_back_to_the_sample(keras_home, offline, capsys):
     data = load_mnist("auto", timeout=1.0)
     assert data.name == "mnist-sample"
     assert len(data.x_test) == 1000
-    assert "sample" in capsys.readouterr().err  # it says which data it used
+    out = capsys.readouterr()
+    assert "sample" in out.out and out.err == ""  # it says which data it used: status, on stdout
+    # no download was tried, so it does not say "cannot be downloaded"
+    assert data.source.endswith(
+        "the full data set is not cached and its download host did not answer within 1 s)"
+    )
+    assert "download" not in load_mnist("mnist-sample", verbose=False).source  # asked for: no excuse given
 
 
 def test_auto_falls_back_when_the_host_name_does_not_resolve(keras_home, monkeypatch):
@@ -118,7 +124,8 @@ def test_auto_falls_back_when_the_download_fails(keras_home, monkeypatch, capsys
     monkeypatch.setattr(data_mod, "_download", failing_download)
     data = load_mnist("auto")
     assert data.name == "mnist-sample"
-    assert "download failed" in capsys.readouterr().err
+    assert "download failed" in capsys.readouterr().out
+    assert data.source.endswith("the full data set is not cached and its download failed)")
 
 
 def test_mnist_without_cache_or_network_is_a_clear_error(keras_home, monkeypatch):

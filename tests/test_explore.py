@@ -40,11 +40,16 @@ def test_update_draws_the_measured_and_predicted_stds():
         assert list(x) == [1, 2, 3, 4, 5, 6]
         assert np.allclose(measured, expected[column])
         assert np.allclose(theory, expected["theory_" + column])
-    # one histogram per layer, holding every activation of that layer
+    # one histogram per layer, holding every activation of that layer, titled with its std,
+    # all over one x range (the largest |H| of all layers), so a vanishing layer is a spike
     hists = fig.axes[2:]
-    assert [ax.get_title() for ax in hists] == [f"layer {k}" for k in range(1, 7)]
+    stds = expected["act_std"]
+    assert [ax.get_title() for ax in hists] == [f"layer {k}\nstd {stds[k - 1]:.3g}" for k in range(1, 7)]
     assert view.layers_shown == [1, 2, 3, 4, 5, 6]
     assert all(sum(b.get_height() for b in ax.patches) == 300 * 200 for ax in hists)
+    lefts = {round(ax.patches[0].get_x(), 12) for ax in hists}
+    rights = {round(ax.patches[-1].get_x() + ax.patches[-1].get_width(), 12) for ax in hists}
+    assert len(lefts) == 1 and len(rights) == 1 and lefts.pop() == -rights.pop()
 
 
 def test_gain_scales_the_weights_and_the_theory():
@@ -54,15 +59,33 @@ def test_gain_scales_the_weights_and_the_theory():
     theory = view.stats["theory_act_std"].to_numpy()
     assert np.allclose(theory, 2.0 ** np.arange(1, 6), rtol=1e-6)
     assert np.allclose(view.stats["act_std"], theory, rtol=0.10)
-    # gain 0: every weight zero, every activation zero
+    # gain 0: every weight zero, every activation zero; an axis 0 .. 1 saying "all 0" (no
+    # axis scaled to a tiny epsilon) and the theory marked as not applying
     zero = explorer_update("he_normal", "relu", 3, 50, 0.0, 0, n_samples=50)
     assert (zero.stats["act_std"] == 0).all()
+    ax_act = zero.plot.figure.axes[0]
+    assert ax_act.get_ylim() == (0, 1) and [t.get_text() for t in ax_act.texts] == ["all 0"]
+    assert "every weight 0" in ax_act.get_legend().get_title().get_text()
     W = scaled_initializer("he_normal", 3.0)(1000, 1000, rng=0)
     assert np.std(W) == pytest.approx(3.0 * np.sqrt(2 / 1000), rel=0.02)
     with pytest.raises(ValueError, match="gain must be a finite number >= 0, got -1.0"):
         scaled_initializer("xavier", -1)
     with pytest.raises(ValueError, match="unknown initializer 'bogus'"):
         explorer_update("bogus")
+
+
+def test_constant_weights_are_marked_theory_does_not_apply_and_their_zeros_shown():
+    # ones: every unit of a layer identical, tanh saturated: the measured gradient exactly 0
+    # while the mean-field line runs up to 1e3: the panel says the theory does not apply
+    view = explorer_update("ones", "tanh", 8, 50, 1.0, 0, n_samples=50)
+    assert (view.stats["theory_caveat"] == "constant weights (1, std 0)").all()
+    ax_grad = view.plot.figure.axes[1]
+    assert ax_grad.get_yscale() == "log"
+    assert "theory does not apply here" in ax_grad.get_legend().get_title().get_text()
+    zeros = [ln for ln in ax_grad.lines if ln.get_label().startswith("measured 0")]
+    assert list(zeros[0].get_data()[0]) == list(range(1, 9))
+    plain = explorer_update("xavier", "tanh", 3, 50, 1.0, 0, n_samples=50)
+    assert plain.plot.figure.axes[0].get_legend().get_title().get_text() == ""
 
 
 def test_deep_networks_show_ten_spread_histograms_and_redraw_in_place():

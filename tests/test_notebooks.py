@@ -2,7 +2,8 @@
 
 Each code cell's metadata ``expected_images`` says how many figures it draws; the cell must
 show exactly that many ``image/png`` outputs (a plotting call on a cell's last line used to
-show its figure twice). No cell errors, no TensorFlow start-up noise in any output.
+show its figure twice). No cell errors, nothing on stderr (JupyterLab shows it as a pink
+box), no TensorFlow start-up noise in any output.
 """
 
 import os
@@ -28,6 +29,8 @@ NOISE = (
     "W0000",
     "Traceback",
     "ms/step",
+    "triggered tf.function retracing",
+    "cannot be downloaded",  # said only after a download was tried; these notebooks ask for the sample
 )
 
 
@@ -91,6 +94,9 @@ def test_notebook_runs_in_a_kernel_and_shows_each_figure_once(executed, path):
         assert _images(cell) == expected, (
             f"{path.name} cell {k} shows {_images(cell)} images, draws {expected}:\n{cell.source}"
         )
+        # the package's status lines are stdout, shown as plain output; stderr would be a pink box
+        stderr = [o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+        assert not stderr, f"{path.name} cell {k} writes to stderr:\n{''.join(stderr)}"
         text = _text(cell)
         for noise in NOISE:
             assert noise not in text, f"{path.name} cell {k} prints {noise!r}:\n{text}"

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from weight_init.experiment import forward_pass, forward_prop
-from weight_init.propagation import COLUMNS, backward_pass, plot_propagation, propagation_stats
+from weight_init.propagation import (
+    COLUMNS,
+    backward_pass,
+    network_caveat,
+    plot_propagation,
+    propagation_stats,
+    theory_caveat,
+)
 
 WIDE = dict(hidden_layer_sizes=[500] * 10, n_samples=2000)
 STATS = ["act_std", "preact_std", "grad_std", "weight_grad_std"]
@@ -179,3 +186,34 @@ def test_plot_layer_stats_stays_backward_compatible_and_logy_auto():
         plot_layer_stats([0.0, 0.1], [1.0, 0.9], theory_stds=[1.0])
     with pytest.raises(ValueError, match="no column 'act_std'"):
         plot_propagation({"act_mean": [0.0]})
+
+
+def test_theory_caveat_names_the_weights_mean_field_theory_cannot_describe():
+    rng = np.random.default_rng(0)
+    random = rng.standard_normal((200, 100)) / np.sqrt(200)
+    assert theory_caveat(random) == ""
+    assert theory_caveat(np.linalg.qr(rng.standard_normal((200, 200)))[0]) == ""  # orthogonal
+    assert theory_caveat(np.zeros((200, 100))) == "every weight 0"
+    assert theory_caveat(np.ones((200, 100))) == "constant weights (1, std 0)"
+    # identity: one nonzero weight per unit, no central limit
+    assert theory_caveat(np.eye(200)) == "each unit sums 1 nonzero weight(s) (structured weights)"
+    # U(0, 1): mean 0.5 against std / sqrt(fan_in) = 0.29 / 14 = 0.02
+    assert theory_caveat(rng.uniform(size=(200, 100))).startswith("weights of mean 0.5 >> std/sqrt(fan_in)")
+    assert theory_caveat(np.full((3, 3), np.inf)) == "non-finite weights"
+    # a small, dense random layer is left alone (fan_in 5 < 10 nonzero weights, all of them)
+    assert theory_caveat(rng.standard_normal((5, 5))) == ""
+
+
+def test_network_caveat_and_the_table_column():
+    assert network_caveat(["", ""]) == ""
+    assert network_caveat(["a", "a", "a", ""]) == "a (layers 1-3)"
+    assert network_caveat(["", "a", "", "a", "b"]) == "a (layers 2, 4); b (layer 5)"
+    df = propagation_stats([50] * 3, "ones", activation="tanh", n_samples=50, seed=0)
+    assert list(df["theory_caveat"]) == ["constant weights (1, std 0)"] * 3
+    assert (df["grad_std"].iloc[:2] == 0).all() and df["theory_grad_std"].iloc[0] > 1
+    fig = plot_propagation(df)
+    for ax in fig.axes[1:]:
+        title = ax.get_legend().get_title().get_text().replace("\n", " ")
+        assert "constant weights (1, std 0) (layers 1-3)" in title
+    ok = propagation_stats([50] * 3, "xavier", activation="tanh", n_samples=50, seed=0)
+    assert (ok["theory_caveat"] == "").all()

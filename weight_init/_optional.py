@@ -15,13 +15,23 @@ and, in a script, ``prog: error: ...`` (the error is a :class:`weight_init.cli.c
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import os
 import sys
 from types import ModuleType
 from typing import Any
 
-__all__ = ["UserError", "MissingDependencyError", "require", "import_keras", "quiet_tensorflow", "EXTRAS"]
+__all__ = [
+    "UserError",
+    "MissingDependencyError",
+    "require",
+    "import_keras",
+    "quiet_tensorflow",
+    "quiet_retracing",
+    "EXTRAS",
+]
 
 #: What each extra of ``pyproject.toml`` is for.
 EXTRAS = {
@@ -48,6 +58,36 @@ def quiet_tensorflow() -> None:
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+
+class _DropRetracing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+class quiet_retracing(contextlib.ContextDecorator):
+    """Drop TensorFlow's "triggered tf.function retracing" warning while this is active.
+
+    A context manager and a decorator. Why it is right to silence it: a study builds new
+    Keras models on every call (seeded, so that a call's numbers never depend on an
+    earlier one) and each new model traces its predict/train function once per input
+    shape. TensorFlow counts traces per Python function *code*, across all models, so
+    calling the same study twice in a process (a notebook cell run again) looks to it like
+    excessive retracing of one function, and it warns, though nothing is traced more than
+    a fresh model must be. Only that message of the ``tensorflow`` logger is dropped, only
+    during the call; any other warning passes. On JAX and torch it does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._filters: list[logging.Filter] = []  # one per active call (re-entrant)
+
+    def __enter__(self) -> quiet_retracing:
+        self._filters.append(_DropRetracing())
+        logging.getLogger("tensorflow").addFilter(self._filters[-1])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("tensorflow").removeFilter(self._filters.pop())
 
 
 def import_keras() -> Any:

@@ -101,7 +101,7 @@ def explorer_update(
     n_samples: int = 1000,
     bins: int = 30,
     figure: Any = None,
-    figsize: tuple[float, float] = (15, 6),
+    figsize: tuple[float, float] = (12, 6.4),
 ) -> ExplorerView:
     """Draw the explorer's figure for one set of widget values.
 
@@ -110,10 +110,15 @@ def explorer_update(
     std of each layer's activations ``H_l`` (measured: red points; mean-field theory:
     dashed); top right, the std of the gradient ``dL/dZ_l`` (green points, theory
     dashed); both on a log axis when their positive values span more than two decades,
-    else on a linear axis from 0.
+    else on a linear axis from 0 (:func:`weight_init.plotting.draw_std_panel`: measured
+    zeros marked on a log axis; "theory does not apply here" with the reason where the
+    table's ``theory_caveat`` says the mean-field assumptions fail, e.g. ``ones``).
     Bottom: a histogram (``bins`` bins) of the activations of each layer, of up to
-    :data:`MAX_HISTOGRAMS` evenly spaced layers. The same seed gives the same numbers;
-    the histograms are of the very activations the table measures.
+    :data:`MAX_HISTOGRAMS` evenly spaced layers, all over one x range (the largest
+    ``|H|`` of the layers shown; from 0 when no value is negative), each titled with the
+    layer's std, so that a vanishing signal (a spike at 0) and an exploding one look
+    different. The same seed gives the same numbers; the histograms are of the very
+    activations the table measures.
 
     Parameters
     ----------
@@ -126,6 +131,8 @@ def explorer_update(
         Bins per histogram.
     figure : matplotlib Figure, optional
         Drawn into after clearing it; by default a new pyplot figure.
+    figsize : (float, float)
+        Size of a new figure; (12, 6.4) reads at a notebook's width.
 
     Returns
     -------
@@ -138,8 +145,8 @@ def explorer_update(
         For a bad name, size, gain or seed (as :func:`propagation_stats`).
     """
     from weight_init.experiment import forward_prop
-    from weight_init.plotting import PlotResult, as_figure, pyplot, wants_log
-    from weight_init.propagation import propagation_stats
+    from weight_init.plotting import PlotResult, as_figure, draw_std_panel, pyplot
+    from weight_init.propagation import network_caveat, propagation_stats
 
     depth, width = int(depth), int(width)
     scaled = scaled_initializer(init, gain)
@@ -156,27 +163,33 @@ def explorer_update(
     ax_act = fig.add_subplot(grid[0, : ncols // 2])
     ax_grad = fig.add_subplot(grid[0, ncols // 2 :])
     layer = stats["layer"].to_numpy()
+    caveat = network_caveat(list(stats["theory_caveat"])) if "theory_caveat" in stats else ""
     for ax, column, color, label in (
         (ax_act, "act_std", "r", "activation std  std(H_l)"),
         (ax_grad, "grad_std", "g", "gradient std  std(dL/dZ_l)"),
     ):
-        measured = stats[column].to_numpy(dtype=float)
-        theory = stats["theory_" + column].to_numpy(dtype=float)
-        ax.plot(layer, measured, f"o{color}-", label="measured")
-        ax.plot(layer, theory, f"{color}--", label="theory (infinite width)")
-        if wants_log("auto", [measured, theory]):
-            ax.set_yscale("log", nonpositive="mask")
-        else:  # from 0, so that noise around a flat line looks as small as it is
-            ax.set_ylim(0, 1.15 * max(np.nanmax(np.r_[measured, theory, 0.0]), 1e-12))
-        ax.set_title(label)
-        ax.set_xlabel("hidden layer")
-        ax.legend(fontsize="small")
-    for k, l in enumerate(shown):
+        draw_std_panel(
+            ax,
+            layer,
+            stats[column].to_numpy(dtype=float),
+            stats["theory_" + column].to_numpy(dtype=float),
+            color=color,
+            title=label,
+            theory_caveat=caveat or None,
+        )
+    # One x range for every histogram, so that a layer whose signal vanishes shows a
+    # spike at 0 and one that explodes a wide spread; each layer's std in its title.
+    shown_values = [acts[l - 1].ravel() for l in shown]
+    finite = np.concatenate([v[np.isfinite(v)] for v in shown_values])
+    edge = float(np.max(np.abs(finite))) if finite.size else 0.0
+    hist_range = (-edge, edge) if edge > 0 else (-1.0, 1.0)
+    if finite.size and finite.min() >= 0:  # ReLU-like: nothing below 0
+        hist_range = (0.0, hist_range[1])
+    for k, (l, values) in enumerate(zip(shown, shown_values)):
         lo, hi = k * ncols // len(shown), (k + 1) * ncols // len(shown)
         ax = fig.add_subplot(grid[1, lo:hi])
-        values = acts[l - 1].ravel()
-        ax.hist(values[np.isfinite(values)], bins)
-        ax.set_title(f"layer {l}", fontsize=9)
+        ax.hist(values[np.isfinite(values)], bins, range=hist_range)
+        ax.set_title(f"layer {l}\nstd {stats['act_std'].iloc[l - 1]:.3g}", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
     name = init if isinstance(init, str) else getattr(init, "name", getattr(init, "__name__", "init"))

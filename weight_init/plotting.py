@@ -20,12 +20,15 @@ the inline backend has closed it. The ``Figure`` stays at hand for saving:
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 __all__ = [
     "plot_layer_stats",
+    "draw_std_panel",
+    "mean_axis_limits",
     "plot_layer_histograms",
     "PlotResult",
     "as_figure",
@@ -130,18 +133,119 @@ def wants_log(logy: Any, series: Sequence[Any]) -> bool:
     raise ValueError(f"logy must be True, False or 'auto', got {logy!r}")
 
 
+#: Font sizes for figures shown at a notebook's width (about 10 inches at 100 dpi).
+TITLE_SIZE, LABEL_SIZE, LEGEND_SIZE = 12, 11, 9
+
+
+def draw_std_panel(
+    ax: Any,
+    x: Sequence[float],
+    measured: Sequence[float] | None,
+    theory: Sequence[float] | None = None,
+    *,
+    color: str = "r",
+    title: str = "layer std",
+    logy: bool | str = "auto",
+    theory_caveat: str | None = None,
+) -> bool:
+    """One per-layer std panel: measured points, theory dashed, an honest y-axis.
+
+    The y-axis is logarithmic when ``logy`` says so (``'auto'``: the positive values span
+    more than two decades, :func:`wants_log`), else linear **from 0**, so that noise
+    around a flat line looks as small as it is. On a log axis a measured value of exactly
+    0 cannot be drawn; it is marked by a triangle at the bottom edge ("measured 0").
+    When every value is 0 the linear axis runs 0 .. 1 and says "all 0" (no axis scaled to
+    a tiny epsilon). ``theory_caveat``: why the mean-field assumptions fail for this
+    network (see :func:`weight_init.propagation.theory_caveat`); the theory curve is
+    then faded and the panel says "theory does not apply" with the reason.
+
+    Returns
+    -------
+    bool
+        Whether the axis is logarithmic.
+    """
+    x = np.asarray(x, dtype=float)
+    series = [np.asarray(v, dtype=float) for v in (measured, theory) if v is not None]
+    log = wants_log(logy, series) if series else False
+    if log and not any(np.any(np.isfinite(v) & (v > 0)) for v in series):
+        log = False  # nothing a log axis could show: the linear axis says "all 0"
+    if measured is not None:
+        ax.plot(x, measured, f"o{color}-", label="measured")
+    if theory is not None:
+        faded = {"alpha": 0.45} if theory_caveat else {}
+        label = "theory (does not apply)" if theory_caveat else "theory (infinite width)"
+        ax.plot(x, theory, f"{color}--", label=label, **faded)
+    finite = np.concatenate([v[np.isfinite(v)] for v in series]) if series else np.zeros(0)
+    if log:
+        ax.set_yscale("log", nonpositive="mask")
+        if measured is not None:
+            zero = np.asarray(measured, dtype=float) == 0
+            if zero.any():  # at the bottom edge: x in data, y in axes coordinates
+                ax.plot(
+                    x[zero],
+                    np.full(zero.sum(), 0.02),
+                    "v",
+                    color=color,
+                    mfc="none",
+                    transform=ax.get_xaxis_transform(),
+                    clip_on=False,
+                    label="measured 0 (off the log axis)",
+                )
+    else:
+        top = float(np.max(np.abs(finite))) if finite.size else 0.0
+        if top > 0:
+            ax.set_ylim(0, 1.15 * top)
+        else:
+            ax.set_ylim(0, 1)
+            ax.text(0.5, 0.5, "all 0", transform=ax.transAxes, ha="center", va="center", color="0.4")
+    ax.set_title(title, fontsize=TITLE_SIZE)
+    ax.set_xlabel("hidden layer", fontsize=LABEL_SIZE)
+    if 0 < len(x) <= 12:  # every layer's number
+        ax.set_xticks(x)
+    if theory_caveat:  # in the legend's title: the legend is placed where the data are not
+        legend = ax.legend(
+            fontsize=LEGEND_SIZE,
+            title="theory does not apply here:\n" + textwrap.fill(theory_caveat, 36),
+            title_fontsize=LEGEND_SIZE,
+        )
+        legend.get_title().set_color("darkred")
+    elif len(ax.get_lines()) > 1:
+        ax.legend(fontsize=LEGEND_SIZE)
+    return log
+
+
+def mean_axis_limits(means: Sequence[float], scale: float) -> tuple[float, float]:
+    """y-limits for a layer-mean panel: 0 included, at least ``+-0.1 * scale`` tall.
+
+    ``scale`` is the largest std of the figure: a mean of 1e-4 beside stds of 0.6 then
+    looks like the 0 it is instead of filling the panel with noise.
+    """
+    values = np.asarray(means, dtype=float)
+    values = values[np.isfinite(values)]
+    lo = min(0.0, float(values.min())) if values.size else 0.0
+    hi = max(0.0, float(values.max())) if values.size else 0.0
+    floor = 0.1 * scale if np.isfinite(scale) and scale > 0 else 1.0
+    pad = max(0.1 * (hi - lo), 0.0)
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < 2 * floor:
+        mid = 0.5 * (hi + lo)
+        lo, hi = min(lo, mid - floor), max(hi, mid + floor)
+    return lo, hi
+
+
 def plot_layer_stats(
     hidden_layer_means: Sequence[float],
     hidden_layer_stds: Sequence[float],
     *,
     layers: Sequence[int] | None = None,
     title: str | None = None,
-    figsize: tuple[float, float] = (15, 3),
+    figsize: tuple[float, float] = (12, 3.4),
     theory_means: Sequence[float] | None = None,
     theory_stds: Sequence[float] | None = None,
     grad_stds: Sequence[float] | None = None,
     theory_grad_stds: Sequence[float] | None = None,
     logy: bool | str = False,
+    theory_caveat: str | None = None,
 ):
     """Per-layer mean (blue) and standard deviation (red), as the notebook draws them.
 
@@ -149,17 +253,20 @@ def plot_layer_stats(
     and a third panel (green) for the std of the gradient with respect to each layer's
     pre-activations, ``dL/dZ_l`` (see :func:`weight_init.propagation.propagation_stats`,
     whose table :func:`weight_init.propagation.plot_propagation` plots in one call).
+    The std panels are drawn by :func:`draw_std_panel`: linear from 0, or logarithmic.
 
     Parameters
     ----------
     hidden_layer_means, hidden_layer_stds : sequence of float
         The second and third results of :func:`weight_init.experiment.forward_prop`.
     layers : sequence of int, optional
-        x positions; by default ``0 .. L-1`` like ``list(hidden_layer_acts.keys())``.
+        x positions; by default ``1 .. L``, the layer numbers the histograms, the tables
+        of :func:`~weight_init.propagation.propagation_stats` and ``forward_prop``'s
+        printout use.
     title : str, optional
         Figure title (``suptitle``).
     figsize : (float, float)
-        Figure size in inches; the notebook uses (15, 3).
+        Figure size in inches; (12, 3.4) reads at a notebook's width.
     theory_means, theory_stds : sequence of float, optional
         Predicted mean and std per layer, drawn dashed on the first two panels.
     grad_stds, theory_grad_stds : sequence of float, optional
@@ -167,7 +274,10 @@ def plot_layer_stats(
         "gradient std".
     logy : bool or 'auto', default False
         Log y-axis for the std panels; ``'auto'`` when their positive values span more
-        than two decades. Zeros are not drawn on a log axis.
+        than two decades. Measured zeros are marked at the bottom of a log axis.
+    theory_caveat : str, optional
+        Why the mean-field theory does not apply (e.g. constant weights); said on each
+        panel with a theory curve, which is faded.
 
     Returns
     -------
@@ -182,7 +292,7 @@ def plot_layer_stats(
     stds = np.asarray(hidden_layer_stds, dtype=float)
     if means.shape != stds.shape or means.ndim != 1:
         raise ValueError(f"means and stds must be 1-D and equally long, got {means.shape} and {stds.shape}")
-    x = np.arange(len(means)) if layers is None else np.asarray(layers)
+    x = np.arange(1, len(means) + 1) if layers is None else np.asarray(layers)
     if len(x) != len(means):
         raise ValueError(f"layers has {len(x)} entries for {len(means)} layers")
     n = len(means)
@@ -191,30 +301,40 @@ def plot_layer_stats(
     g_stds = _as_series(grad_stds, "grad_stds", n)
     t_g_stds = _as_series(theory_grad_stds, "theory_grad_stds", n)
     with_grad = g_stds is not None or t_g_stds is not None
-    log_act = wants_log(logy, [stds, t_stds])
-    log_grad = with_grad and wants_log(logy, [g_stds, t_g_stds])
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 3 if with_grad else 2, figsize=figsize)
     ax_mean, ax_std = axes[0], axes[1]
-    panels = [
-        (ax_mean, means, t_means, "b", "layer mean", False),
-        (ax_std, stds, t_stds, "r", "layer std", log_act),
-    ]
+    ax_mean.plot(x, means, "ob-", label="measured")
+    if t_means is not None:
+        kw = {"alpha": 0.45} if theory_caveat else {}
+        ax_mean.plot(x, t_means, "b--", label="theory (infinite width)", **kw)
+        ax_mean.legend(fontsize=LEGEND_SIZE)
+    finite_stds = np.concatenate([s[np.isfinite(s)] for s in (stds, t_stds) if s is not None])
+    scale = float(finite_stds.max()) if finite_stds.size else 0.0
+    both = means if t_means is None else np.r_[means, t_means]
+    ax_mean.set_ylim(*mean_axis_limits(both, scale))
+    ax_mean.set_title("layer mean", fontsize=TITLE_SIZE)
+    ax_mean.set_xlabel("hidden layer", fontsize=LABEL_SIZE)
+    draw_std_panel(
+        ax_std, x, stds, t_stds, color="r", title="layer std", logy=logy, theory_caveat=theory_caveat
+    )
     if with_grad:
-        panels.append((axes[2], g_stds, t_g_stds, "g", "gradient std (dL/dZ)", log_grad))
-    for ax, measured, theory, color, label, log in panels:
-        if measured is not None:
-            ax.plot(x, measured, f"o{color}-", label="measured")
-        if theory is not None:
-            ax.plot(x, theory, f"{color}--", label="theory (infinite width)")
-            ax.legend(fontsize="small")
-        if log:
-            ax.set_yscale("log", nonpositive="mask")
-        ax.set_title(label)
-        ax.set_xlabel("hidden layer")
+        draw_std_panel(
+            axes[2],
+            x,
+            g_stds,
+            t_g_stds,
+            color="g",
+            title="gradient std (dL/dZ)",
+            logy=logy,
+            theory_caveat=theory_caveat,
+        )
+    if len(x) <= 12:
+        for ax in axes:
+            ax.set_xticks(x)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=TITLE_SIZE + 1)
     fig.tight_layout()
     return PlotResult(fig)
 
@@ -225,7 +345,7 @@ def plot_layer_histograms(
     bins: int = 30,
     range: tuple[float, float] | None = (-1, 1),
     title: str | None = None,
-    figsize: tuple[float, float] = (15, 3),
+    figsize: tuple[float, float] = (12, 2.8),
 ):
     """One histogram of the activation values per hidden layer, side by side.
 
@@ -239,6 +359,7 @@ def plot_layer_histograms(
         ``None`` for each layer's own range.
     title : str, optional
     figsize : (float, float)
+        (12, 2.8) reads at a notebook's width.
 
     Returns
     -------
@@ -257,9 +378,9 @@ def plot_layer_histograms(
     for ax, key in zip(axes[0], keys):
         values = np.asarray(hidden_layer_acts[key], dtype=float).ravel()
         ax.hist(values[np.isfinite(values)], bins, range=range)
-        ax.set_title(f"layer {key + 1}" if isinstance(key, (int, np.integer)) else str(key))
+        ax.set_title(f"layer {key + 1}" if isinstance(key, (int, np.integer)) else str(key), fontsize=10)
         ax.tick_params(labelsize=7)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=TITLE_SIZE)
     fig.tight_layout()
     return PlotResult(fig)

