@@ -64,6 +64,10 @@ def plot_activation_violins(
     Neuron Outputs" and the bottom panel's x axis "Hidden Layer". Violins are cut at
     the data's range (``cut=0``) and drawn from every ``every``-th value.
 
+    When ``result.stats`` has a ``theory_std`` column (``activation_study(...,
+    theory=True)``), every violin also gets two markers: the measured standard
+    deviation of the layer's outputs (black dot) and the predicted one (red diamond).
+
     Parameters
     ----------
     result : ActivationStudy
@@ -77,10 +81,6 @@ def plot_activation_violins(
         density, common to the panel (a narrow distribution gives a wide violin).
     figsize : (float, float), optional
         Default ``(12, 2 * panels)``, the article's 12 x 6 for three panels.
-
-    When ``result.stats`` has a ``theory_std`` column (``activation_study(...,
-    theory=True)``), every violin also gets two markers: the measured standard
-    deviation of the layer's outputs (black dot) and the predicted one (red diamond).
 
     Returns
     -------
