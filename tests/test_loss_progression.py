@@ -31,13 +31,13 @@ HE = "he_normal_untruncated"
 
 
 @pytest.fixture(scope="module")
-def trained(sample):
-    """The three default networks, one epoch on 640 images, float32 (the exact protocol)."""
-    from weight_init.studies.loss_progression.study import train_loss_progression
+def trained(default_training):
+    """The three default networks, one epoch on 640 images, float32 (the exact protocol):
+    conftest's session-wide ``default_training``."""
+    from conftest import DEFAULT_TRAINING
 
-    return train_loss_progression(
-        data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
-    )
+    assert DEFAULT_TRAINING["n_train"] == N_TRAIN
+    return default_training
 
 
 def losses(df, label: str) -> np.ndarray:
@@ -486,13 +486,13 @@ def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample
     assert not np.allclose(other["loss"].to_numpy(), mine["loss"].to_numpy())
 
 
-def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
-    """One input per seed (a list of arrays): ``model.fit`` and ``train_on_batch`` give
-    the very same numbers."""
+@pytest.fixture(scope="module")
+def seeded_loops(sample):
+    """``seeded``'s training again through each epoch loop: ``{"fit": df, "train_on_batch": df}``."""
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    for loop in ("fit", "train_on_batch"):
-        df = train_loss_progression(
+    return {
+        loop: train_loss_progression(
             ["zeros", HE],
             data=sample,
             n_train=256,
@@ -502,17 +502,25 @@ def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
             verbose=False,
             loop=loop,
         )
+        for loop in ("fit", "train_on_batch")
+    }
+
+
+def test_seeds_train_alike_in_either_epoch_loop(seeded, seeded_loops):
+    """One input per seed (a list of arrays): ``model.fit`` and ``train_on_batch`` give
+    the very same numbers."""
+    for df in seeded_loops.values():
         np.testing.assert_array_equal(df["loss"].to_numpy(), seeded["loss"].to_numpy())
         np.testing.assert_array_equal(df["val_accuracy"].to_numpy(), seeded["val_accuracy"].to_numpy())
 
 
-def test_same_seeds_give_byte_identical_csvs(seeded, sample, tmp_path):
+def test_same_seeds_give_byte_identical_csvs(seeded, seeded_loops, tmp_path):
+    from weight_init._optional import import_keras
     from weight_init.cli.common import atomic_write_csv
-    from weight_init.studies.loss_progression.study import train_loss_progression
+    from weight_init.studies.fused import resolve_loop
 
-    again = train_loss_progression(
-        ["zeros", HE], data=sample, n_train=256, epochs=1, seeds=[0, 1], precision="float32", verbose=False
-    )
+    # A second, independent run with the same arguments: the loop "auto" picks here.
+    again = seeded_loops[resolve_loop(import_keras(), "auto")]
     a, b = atomic_write_csv(seeded, tmp_path / "a.csv"), atomic_write_csv(again, tmp_path / "b.csv")
     assert a.read_bytes() == b.read_bytes()
 
