@@ -228,7 +228,17 @@ def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
     )
 
 
-def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample):
+@pytest.fixture(scope="module")
+def he_alone(sample):
+    """He alone, seed 1, 256 images (2 steps), float32, the default validation batches."""
+    from weight_init.studies.loss_progression.study import train_loss_progression
+
+    return train_loss_progression(
+        [HE], data=sample, n_train=256, epochs=1, seed=1, precision="float32", verbose=False
+    )
+
+
+def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample, he_alone):
     from weight_init._optional import import_keras
     from weight_init.studies.loss_progression.study import (
         default_validation_batch_size,
@@ -236,18 +246,20 @@ def test_validation_batch_size_changes_the_validation_numbers_at_most_by_roundin
     )
 
     assert default_validation_batch_size(import_keras()) == 128  # the tests run on a CPU
-    runs = [
+    # The default batch size (128) is he_alone's run; then all 1,000 images at once, and
+    # batches of 300 with a ragged last one of 100.
+    runs = [he_alone] + [
         train_loss_progression(
             [HE],
             data=sample,
             n_train=256,
             epochs=1,
-            seed=0,
+            seed=1,
             precision="float32",
             verbose=False,
             validation_batch_size=vb,
         )
-        for vb in (None, 1000, 7)
+        for vb in (1000, 300)
     ]
     for other in runs[1:]:
         np.testing.assert_array_equal(other["loss"].to_numpy(), runs[0]["loss"].to_numpy())
@@ -465,18 +477,14 @@ def seeded(sample):
     )
 
 
-def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample):
-    from weight_init.studies.loss_progression.study import train_loss_progression
-
+def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, he_alone):
     df = seeded
     assert list(df.columns) == ["init", "seed", *COLUMNS[1:]]
     assert list(zip(df["init"], df["seed"], df["step"])) == [
         (label, s, step) for label in ("zeros", HE) for s in (0, 1) for step in (1, 2)
     ]
     assert df.attrs["seeds"] == [0, 1]
-    alone = train_loss_progression(
-        [HE], data=sample, n_train=256, epochs=1, seed=1, precision="float32", verbose=False
-    )
+    alone = he_alone  # [HE], 256 images, seed=1 alone
     mine = df[(df["init"] == HE) & (df["seed"] == 1)]
     # float32: the very numbers of the single-seed run, whatever trains beside it.
     np.testing.assert_array_equal(mine["loss"].to_numpy(), alone["loss"].to_numpy())
