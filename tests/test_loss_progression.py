@@ -31,13 +31,13 @@ HE = "he_normal_untruncated"
 
 
 @pytest.fixture(scope="module")
-def trained(sample):
-    """The three default networks, one epoch on 640 images, float32 (the exact protocol)."""
-    from weight_init.studies.loss_progression.study import train_loss_progression
+def trained(default_training):
+    """The three default networks, one epoch on 640 images, float32 (the exact protocol):
+    conftest's session-wide ``default_training``."""
+    from conftest import DEFAULT_TRAINING
 
-    return train_loss_progression(
-        data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
-    )
+    assert DEFAULT_TRAINING["n_train"] == N_TRAIN
+    return default_training
 
 
 def losses(df, label: str) -> np.ndarray:
@@ -228,7 +228,17 @@ def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
     )
 
 
-def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample):
+@pytest.fixture(scope="module")
+def he_alone(sample):
+    """He alone, seed 1, 256 images (2 steps), float32, the default validation batches."""
+    from weight_init.studies.loss_progression.study import train_loss_progression
+
+    return train_loss_progression(
+        [HE], data=sample, n_train=256, epochs=1, seed=1, precision="float32", verbose=False
+    )
+
+
+def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample, he_alone):
     from weight_init._optional import import_keras
     from weight_init.studies.loss_progression.study import (
         default_validation_batch_size,
@@ -236,18 +246,20 @@ def test_validation_batch_size_changes_the_validation_numbers_at_most_by_roundin
     )
 
     assert default_validation_batch_size(import_keras()) == 128  # the tests run on a CPU
-    runs = [
+    # The default batch size (128) is he_alone's run; then all 1,000 images at once, and
+    # batches of 300 with a ragged last one of 100.
+    runs = [he_alone] + [
         train_loss_progression(
             [HE],
             data=sample,
             n_train=256,
             epochs=1,
-            seed=0,
+            seed=1,
             precision="float32",
             verbose=False,
             validation_batch_size=vb,
         )
-        for vb in (None, 1000, 7)
+        for vb in (1000, 300)
     ]
     for other in runs[1:]:
         np.testing.assert_array_equal(other["loss"].to_numpy(), runs[0]["loss"].to_numpy())
@@ -465,18 +477,14 @@ def seeded(sample):
     )
 
 
-def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample):
-    from weight_init.studies.loss_progression.study import train_loss_progression
-
+def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, he_alone):
     df = seeded
     assert list(df.columns) == ["init", "seed", *COLUMNS[1:]]
     assert list(zip(df["init"], df["seed"], df["step"])) == [
         (label, s, step) for label in ("zeros", HE) for s in (0, 1) for step in (1, 2)
     ]
     assert df.attrs["seeds"] == [0, 1]
-    alone = train_loss_progression(
-        [HE], data=sample, n_train=256, epochs=1, seed=1, precision="float32", verbose=False
-    )
+    alone = he_alone  # [HE], 256 images, seed=1 alone
     mine = df[(df["init"] == HE) & (df["seed"] == 1)]
     # float32: the very numbers of the single-seed run, whatever trains beside it.
     np.testing.assert_array_equal(mine["loss"].to_numpy(), alone["loss"].to_numpy())
@@ -486,13 +494,13 @@ def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, sample
     assert not np.allclose(other["loss"].to_numpy(), mine["loss"].to_numpy())
 
 
-def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
-    """One input per seed (a list of arrays): ``model.fit`` and ``train_on_batch`` give
-    the very same numbers."""
+@pytest.fixture(scope="module")
+def seeded_loops(sample):
+    """``seeded``'s training again through each epoch loop: ``{"fit": df, "train_on_batch": df}``."""
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    for loop in ("fit", "train_on_batch"):
-        df = train_loss_progression(
+    return {
+        loop: train_loss_progression(
             ["zeros", HE],
             data=sample,
             n_train=256,
@@ -502,17 +510,25 @@ def test_seeds_train_alike_in_either_epoch_loop(seeded, sample):
             verbose=False,
             loop=loop,
         )
+        for loop in ("fit", "train_on_batch")
+    }
+
+
+def test_seeds_train_alike_in_either_epoch_loop(seeded, seeded_loops):
+    """One input per seed (a list of arrays): ``model.fit`` and ``train_on_batch`` give
+    the very same numbers."""
+    for df in seeded_loops.values():
         np.testing.assert_array_equal(df["loss"].to_numpy(), seeded["loss"].to_numpy())
         np.testing.assert_array_equal(df["val_accuracy"].to_numpy(), seeded["val_accuracy"].to_numpy())
 
 
-def test_same_seeds_give_byte_identical_csvs(seeded, sample, tmp_path):
+def test_same_seeds_give_byte_identical_csvs(seeded, seeded_loops, tmp_path):
+    from weight_init._optional import import_keras
     from weight_init.cli.common import atomic_write_csv
-    from weight_init.studies.loss_progression.study import train_loss_progression
+    from weight_init.studies.fused import resolve_loop
 
-    again = train_loss_progression(
-        ["zeros", HE], data=sample, n_train=256, epochs=1, seeds=[0, 1], precision="float32", verbose=False
-    )
+    # A second, independent run with the same arguments: the loop "auto" picks here.
+    again = seeded_loops[resolve_loop(import_keras(), "auto")]
     a, b = atomic_write_csv(seeded, tmp_path / "a.csv"), atomic_write_csv(again, tmp_path / "b.csv")
     assert a.read_bytes() == b.read_bytes()
 

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import DEFAULT_TRAINING
 
 from weight_init.studies.loss_progression.recorder import LAYERS, STATS_COLUMNS, rmsprop_gradient
 
@@ -24,15 +25,9 @@ FAN_IN = {"conv1": 9, "conv2": 288, "dense1": 9216, "logits": 128}
 def recorded(sample):
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    return train_loss_progression(
-        data=sample,
-        n_train=N_TRAIN,
-        epochs=1,
-        seed=0,
-        precision="float32",
-        verbose=False,
-        layer_stats_every=EVERY,
-    )
+    # conftest's default_training protocol (640 images: N_TRAIN), with the recording.
+    assert DEFAULT_TRAINING["n_train"] == N_TRAIN
+    return train_loss_progression(data=sample, verbose=False, layer_stats_every=EVERY, **DEFAULT_TRAINING)
 
 
 def at(table, label, step=0):
@@ -40,12 +35,8 @@ def at(table, label, step=0):
     return part.set_index("layer")
 
 
-def test_recording_does_not_change_the_training(recorded, sample):
-    from weight_init.studies.loss_progression.study import train_loss_progression
-
-    plain = train_loss_progression(
-        data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
-    )
+def test_recording_does_not_change_the_training(recorded, default_training):
+    plain = default_training  # conftest's run of the very same protocol, without the recording
     df, _ = recorded
     # float32, same seed: the very same numbers, not merely close ones.
     np.testing.assert_array_equal(df["loss"].to_numpy(), plain["loss"].to_numpy())

@@ -80,6 +80,10 @@ def plot_activation_violins(
     Neuron Outputs" and the bottom panel's x axis "Hidden Layer". Violins are cut at
     the data's range (``cut=0``) and drawn from every ``every``-th value.
 
+    When ``result.stats`` has a ``theory_std`` column (``activation_study(...,
+    theory=True)``), every violin also gets two markers: the measured standard
+    deviation of the layer's outputs (black dot) and the predicted one (red diamond).
+
     Parameters
     ----------
     result : ActivationStudy
@@ -94,10 +98,6 @@ def plot_activation_violins(
     figsize : (float, float), optional
         Default ``(10, 2.2 * panels)``: 10 inches, about a notebook's width, so that the
         text shows at its size (the article's figure is 12 x 6).
-
-    When ``result.stats`` has a ``theory_std`` column (``activation_study(...,
-    theory=True)``), every violin also gets two markers: the measured standard
-    deviation of the layer's outputs (black dot) and the predicted one (red diamond).
 
     Returns
     -------

@@ -12,15 +12,17 @@ that initializer (each layer its own draw, see
 MNIST images go through it in one forward pass, and the outputs of the ``layers`` hidden
 layers are kept, with their per-layer statistics (:func:`hidden_layer_stats`).
 
+Keras, pandas and the rest are imported inside the functions, so importing this module
+needs numpy only. The Keras code uses ``keras.ops`` only and runs on any Keras backend.
+
+Examples
+--------
 >>> from weight_init.studies.mnist import load_mnist
 >>> from weight_init.studies.activation_layers.study import activation_study, study_images
 >>> x = study_images(load_mnist("auto"))                   # doctest: +SKIP
 >>> result = activation_study(x, sigmas=[0.10, 0.14, 0.28])  # doctest: +SKIP
 >>> result.stats                                            # doctest: +SKIP
 >>> result.activations["N(0, 0.10)"][4]    # hidden layer 5: (n_images, width)  # doctest: +SKIP
-
-Keras, pandas and the rest are imported inside the functions, so importing this module
-needs numpy only. The Keras code uses ``keras.ops`` only and runs on any Keras backend.
 """
 
 from __future__ import annotations
