@@ -24,7 +24,7 @@ FAN_IN = {"conv1": 9, "conv2": 288, "dense1": 9216, "logits": 128}
 def recorded(sample):
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    return train_loss_progression(
+    result = train_loss_progression(
         data=sample,
         n_train=N_TRAIN,
         epochs=1,
@@ -33,6 +33,7 @@ def recorded(sample):
         verbose=False,
         layer_stats_every=EVERY,
     )
+    return result.table, result.layer_stats
 
 
 def at(table, label, step=0):
@@ -45,7 +46,7 @@ def test_recording_does_not_change_the_training(recorded, sample):
 
     plain = train_loss_progression(
         data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
-    )
+    ).table
     df, _ = recorded
     # float32, same seed: the very same numbers, not merely close ones.
     np.testing.assert_array_equal(df["loss"].to_numpy(), plain["loss"].to_numpy())
@@ -65,7 +66,7 @@ def test_fit_and_train_on_batch_loops_give_the_very_same_training_and_statistics
     from weight_init.studies.loss_progression.study import train_loss_progression
 
     df, stats = recorded
-    other, other_stats = train_loss_progression(
+    result = train_loss_progression(
         data=sample,
         n_train=N_TRAIN,
         epochs=1,
@@ -75,6 +76,7 @@ def test_fit_and_train_on_batch_loops_give_the_very_same_training_and_statistics
         layer_stats_every=EVERY,
         loop=other_loop(),
     )
+    other, other_stats = result.table, result.layer_stats
     np.testing.assert_array_equal(other["loss"].to_numpy(), df["loss"].to_numpy())
     np.testing.assert_array_equal(other["val_loss"].to_numpy(), df["val_loss"].to_numpy())
     assert other_stats.table.shape == stats.table.shape
