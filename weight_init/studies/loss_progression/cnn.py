@@ -164,7 +164,7 @@ def build_cnns(
             f"initializers and {len(labels)} labels"
         )
     one_seed = isinstance(seed, (int, np.integer))
-    seeds = [seed] * len(inits) if one_seed else [int(s) for s in seed]
+    seeds = [seed] * len(inits) if one_seed else list(seed)  # each checked by network_seeds
     if len(seeds) != len(inits):
         raise ValueError(f"give one seed per network; got {len(seeds)} seeds for {len(inits)} networks")
     if len(set(zip(labels, seeds))) != len(labels):
