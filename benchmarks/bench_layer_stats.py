@@ -87,9 +87,9 @@ def main() -> int:
             )
             times[way].append(time.perf_counter() - start)
             if way == "on":
-                df_on, stats = out
+                df_on, stats = out.table, out.layer_stats
             else:
-                df_off = out
+                df_off = out.table
             print(f"{way:3s} {times[way][-1]:7.1f} s", flush=True)
     equal = np.array_equal(df_on["loss"].to_numpy(), df_off["loss"].to_numpy())
     ratio = float(np.median(np.asarray(times["on"]) / np.asarray(times["off"])))

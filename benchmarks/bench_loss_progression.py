@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 
 from weight_init._optional import import_keras  # noqa: E402
 from weight_init.cli.common import make_parser, nonnegative_int, positive_int, run  # noqa: E402
+from weight_init.studies.loss_progression.precision import resolve_precision  # noqa: E402
 from weight_init.studies.loss_progression.study import (  # noqa: E402
     ARTICLE_BATCH_SIZE,
     ARTICLE_EPOCHS,
@@ -48,7 +49,6 @@ from weight_init.studies.loss_progression.study import (  # noqa: E402
     epoch_table,
     prepare_data,
     resolve_init,
-    resolve_precision,
     train_loss_progression,
 )
 from weight_init.studies.mnist import load_mnist  # noqa: E402
@@ -146,7 +146,7 @@ def main() -> int:
             out = plain_way(data, args.inits, **kw)
         else:
             precision = "float32" if way == "fused-float32" else "auto"
-            df = train_loss_progression(args.inits, data=data, verbose=False, precision=precision, **kw)
+            df = train_loss_progression(args.inits, data=data, verbose=False, precision=precision, **kw).table
             table = epoch_table(df)
             out = {
                 label: {

@@ -167,7 +167,7 @@ def step_split(
     """Seconds per training step of each variant, and of one validation pass."""
     from weight_init.studies.fused import batch_loss_metrics, summed_loss
     from weight_init.studies.loss_progression.cnn import build_cnns
-    from weight_init.studies.loss_progression.study import default_validation_batch_size
+    from weight_init.studies.loss_progression.evaluation import default_validation_batch_size
 
     def model_with(optimizer):
         model = build_cnns(fns, labels, seed=0, precision=precision)

@@ -43,7 +43,7 @@ def main() -> int:
     kwargs = dict(data=data, n_train=args.n_train, precision=args.precision, verbose=False)
     train_loss_progression(epochs=1, seeds=[0, 1], **{**kwargs, "n_train": 256})  # warm-up
     start = time.perf_counter()
-    one = train_loss_progression(epochs=args.epochs, seed=0, **kwargs)
+    one = train_loss_progression(epochs=args.epochs, seed=0, **kwargs).table
     t1 = time.perf_counter() - start
     start = time.perf_counter()
     train_loss_progression(epochs=args.epochs, seeds=list(range(args.n_seeds)), **kwargs)

@@ -49,10 +49,10 @@ DEFAULT_TRAINING = {"n_train": 640, "epochs": 1, "seed": 0, "precision": "float3
 @pytest.fixture(scope="session")
 def default_training(sample):
     """The three default networks (zeros, N(0, 0.4), He) trained together as
-    :data:`DEFAULT_TRAINING` says: the per-batch table of ``train_loss_progression``."""
+    :data:`DEFAULT_TRAINING` says: the per-batch table of ``train_loss_progression``'s result."""
     from weight_init.studies.loss_progression.study import train_loss_progression
 
-    return train_loss_progression(data=sample, verbose=False, **DEFAULT_TRAINING)
+    return train_loss_progression(data=sample, verbose=False, **DEFAULT_TRAINING).table
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,13 +15,9 @@ import pytest
 import script_helpers
 
 from weight_init import initializers
-from weight_init.studies.loss_progression.study import (
-    COLUMNS,
-    DEFAULT_INITS,
-    init_title,
-    resolve_init,
-    resolve_precision,
-)
+from weight_init.studies.loss_progression.plots import init_title
+from weight_init.studies.loss_progression.precision import resolve_precision
+from weight_init.studies.loss_progression.study import DEFAULT_INITS, LOSS_COLUMNS, resolve_init
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "plot_loss_progression.py"
@@ -142,6 +138,27 @@ def test_fused_model_holds_exactly_the_separate_networks():
     assert kernels["normal(0.4)"].std() == pytest.approx(0.4, rel=0.05)
 
 
+def test_fused_model_of_several_seeds_has_one_input_per_seed():
+    from weight_init.studies.loss_progression.cnn import build_cnn, build_cnns
+
+    fn = resolve_init(HE)[1]
+    fused = build_cnns([fn, fn, fn], [HE, HE, "other"], seed=[4, 2, 4])
+    assert [t.name for t in fused.inputs] == ["image_seed4", "image_seed2"]  # in first-seen order
+    assert tuple(fused.output.shape) == (None, 3, 10)
+    for k, (label, s) in enumerate([(HE, 4), (HE, 2), ("other", 4)]):
+        ours = [w for w in fused.weights if w.path.startswith(f"net{k}_")]
+        for a, b in zip(ours, build_cnn(fn, label=label, seed=s).weights, strict=True):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    # Network 1 reads the second input only: zero images there, zero biases, zero logits.
+    x = np.random.default_rng(0).uniform(0, 1, (4, 28, 28, 1)).astype(np.float32)
+    out = np.asarray(fused.predict_on_batch([x, np.zeros_like(x)]))
+    assert not np.any(out[:, 1]) and np.all(np.abs(out[:, [0, 2]]).max(axis=-1) > 0)
+    with pytest.raises(ValueError, match="own label"):
+        build_cnns([fn, fn], [HE, HE], seed=[1, 1])
+    with pytest.raises(ValueError, match="one seed per network"):
+        build_cnns([fn, fn], [HE, "b"], seed=[1])
+
+
 def test_cross_entropy_from_logits_is_not_clipped():
     from weight_init._optional import import_keras
     from weight_init.studies.fused import cross_entropy
@@ -160,7 +177,7 @@ def test_cross_entropy_from_logits_is_not_clipped():
 
 def test_table_is_tidy_one_row_per_batch(trained, sample):
     df = trained
-    assert list(df.columns) == list(COLUMNS)
+    assert list(df.columns) == list(LOSS_COLUMNS)
     assert list(dict.fromkeys(df["init"])) == ["zeros", "normal(0.4)", HE]
     steps = math.ceil(N_TRAIN / 128)
     assert len(df) == 3 * steps
@@ -221,7 +238,7 @@ def test_a_network_trains_alike_alone_or_beside_others(trained, sample):
 
     alone = train_loss_progression(
         [HE], data=sample, n_train=N_TRAIN, epochs=1, seed=0, precision="float32", verbose=False
-    )
+    ).table
     np.testing.assert_allclose(alone["loss"].to_numpy(), losses(trained, HE), rtol=1e-4)
     assert alone["val_accuracy"].iloc[0] == pytest.approx(
         trained[trained["init"] == HE]["val_accuracy"].iloc[0], abs=0.002
@@ -235,15 +252,32 @@ def he_alone(sample):
 
     return train_loss_progression(
         [HE], data=sample, n_train=256, epochs=1, seed=1, precision="float32", verbose=False
+    ).table
+
+
+def test_one_seed_is_the_run_of_seeds_with_one_seed_and_one_result_type(sample):
+    from weight_init.studies.loss_progression.study import LossProgression, train_loss_progression
+
+    kwargs = dict(data=sample, n_train=256, epochs=1, precision="float32", verbose=False)
+    one, listed = (
+        train_loss_progression([HE], seed=2, **kwargs),
+        train_loss_progression([HE], seeds=[2], **kwargs),
     )
+    assert isinstance(one, LossProgression) and isinstance(listed, LossProgression)
+    assert one.layer_stats is None and listed.layer_stats is None
+    assert list(one.table.columns) == list(LOSS_COLUMNS)  # a seed column only when seeds are given
+    assert list(listed.table.columns) == ["init", "seed", *LOSS_COLUMNS[1:]] and set(
+        listed.table["seed"]
+    ) == {2}
+    for column in LOSS_COLUMNS[1:]:
+        np.testing.assert_array_equal(one.table[column].to_numpy(), listed.table[column].to_numpy())
+    assert listed.table.attrs == {**one.table.attrs, "seeds": [2]}
 
 
 def test_validation_batch_size_changes_the_validation_numbers_at_most_by_rounding(sample, he_alone):
     from weight_init._optional import import_keras
-    from weight_init.studies.loss_progression.study import (
-        default_validation_batch_size,
-        train_loss_progression,
-    )
+    from weight_init.studies.loss_progression.evaluation import default_validation_batch_size
+    from weight_init.studies.loss_progression.study import train_loss_progression
 
     assert default_validation_batch_size(import_keras()) == 128  # the tests run on a CPU
     # The default batch size (128) is he_alone's run; then all 1,000 images at once, and
@@ -258,7 +292,7 @@ def test_validation_batch_size_changes_the_validation_numbers_at_most_by_roundin
             precision="float32",
             verbose=False,
             validation_batch_size=vb,
-        )
+        ).table
         for vb in (1000, 300)
     ]
     for other in runs[1:]:
@@ -274,7 +308,7 @@ def test_bfloat16_arithmetic_gives_the_same_picture(sample, capsys):
 
     df = train_loss_progression(
         ["zeros", HE], data=sample, n_train=N_TRAIN, epochs=1, seed=1, precision="bfloat16", verbose=True
-    )
+    ).table
     assert df.attrs["precision"] == "mixed_bfloat16"
     assert np.abs(losses(df, "zeros") - LN10).max() < 0.01
     he = losses(df, HE)
@@ -381,7 +415,7 @@ def test_script_trains_saves_csv_and_figure_and_redraws_from_csv(tmp_path):
     for label in ("zeros", "normal(0.4)", HE):
         assert label in proc.stdout
     table = pd.read_csv(csv)
-    assert list(table.columns) == list(COLUMNS) and len(table) == 3 * 2
+    assert list(table.columns) == list(LOSS_COLUMNS) and len(table) == 3 * 2
     assert np.abs(table[table["init"] == "zeros"]["loss"] - LN10).max() < 0.01
     image = matplotlib.image.imread(png)
     assert image.shape[0] > 300 and image.shape[1] > 900
@@ -474,12 +508,12 @@ def seeded(sample):
 
     return train_loss_progression(
         ["zeros", HE], data=sample, n_train=256, epochs=1, seeds=[0, 1], precision="float32", verbose=False
-    )
+    ).table
 
 
 def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, he_alone):
     df = seeded
-    assert list(df.columns) == ["init", "seed", *COLUMNS[1:]]
+    assert list(df.columns) == ["init", "seed", *LOSS_COLUMNS[1:]]
     assert list(zip(df["init"], df["seed"], df["step"])) == [
         (label, s, step) for label in ("zeros", HE) for s in (0, 1) for step in (1, 2)
     ]
@@ -509,7 +543,7 @@ def seeded_loops(sample):
             precision="float32",
             verbose=False,
             loop=loop,
-        )
+        ).table
         for loop in ("fit", "train_on_batch")
     }
 
@@ -546,7 +580,7 @@ def test_accuracy_spread_over_seeds_is_pandas_mean_and_sd():
         for e in (1, 2)
         for step in (1, 2)
     ]
-    df = pd.DataFrame(rows, columns=["init", "seed", *COLUMNS[1:]])
+    df = pd.DataFrame(rows, columns=["init", "seed", *LOSS_COLUMNS[1:]])
     df["val_accuracy"] = df.groupby(["init", "seed", "epoch"])["val_accuracy"].transform("first")
     spread = final_accuracy_spread(df)
     last = df[df["epoch"] == 2].groupby(["init", "seed"])["val_accuracy"].first()
@@ -570,7 +604,7 @@ def test_figure_with_seeds_draws_the_median_and_the_seed_range():
     rows = [
         ("zeros", s, 1, step, float(rng.uniform(1, 3)), 2.3, 0.1) for s in (0, 1, 2) for step in range(1, 5)
     ]
-    df = pd.DataFrame(rows, columns=["init", "seed", *COLUMNS[1:]])
+    df = pd.DataFrame(rows, columns=["init", "seed", *LOSS_COLUMNS[1:]])
     fig = plot_loss_progression(df, per_epoch=2)  # bins of 2 batches
     ax = fig.axes[0]
     binned = df.assign(bin=(df["step"] - 1) // 2).groupby(["bin", "seed"])["loss"].mean()
@@ -607,7 +641,7 @@ def test_script_with_two_seeds_reports_mean_and_sd_and_writes_a_seed_column(tmp_
     )
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(csv)
-    assert list(table.columns) == ["init", "seed", *COLUMNS[1:]]
+    assert list(table.columns) == ["init", "seed", *LOSS_COLUMNS[1:]]
     assert sorted(set(table["seed"])) == [0, 1] and len(table) == 2 * 2 * 2
     assert "seeds 0, 1" in proc.stdout and "mean +- sd over 2 seeds" in proc.stdout
     proc2 = run_script("--from-csv", str(csv), "--output", str(tmp_path / "r.png"), tmp_path=tmp_path)

@@ -10,7 +10,7 @@ import pytest
 
 from weight_init._optional import import_keras
 from weight_init.initializers import normal
-from weight_init.keras_tools.lsuv import LOG_COLUMNS, apply_lsuv_to_branch, lsuv
+from weight_init.keras_tools.lsuv import LOG_COLUMNS, lsuv
 from weight_init.studies.activation_layers.mlp import build_mlp, hidden_outputs
 from weight_init.studies.activation_layers.study import study_images
 from weight_init.studies.mnist import load_mnist
@@ -103,6 +103,7 @@ def test_bad_arguments_are_named(kwargs, words):
 
 
 def test_one_branch_of_a_fused_model_is_initialized_and_the_others_are_not():
+    from weight_init.studies.loss_progression.branch_lsuv import apply_lsuv_to_branch
     from weight_init.studies.loss_progression.cnn import build_cnns
 
     model = build_cnns(["he_normal", "he_normal"], ["a", "b"], seed=0)
@@ -153,7 +154,7 @@ def test_the_scripts_accept_lsuv_and_the_training_initializes_its_network():
         batch_size=128,
         precision="float32",
         verbose=False,
-    )
+    ).table
     first = df[df["step"] == 1].set_index("init")["loss"]
     assert np.isfinite(first).all()
     # same orthogonal draw family, but LSUV's logits have variance ~1 on the data: the

@@ -27,7 +27,8 @@ def recorded(sample):
 
     # conftest's default_training protocol (640 images: N_TRAIN), with the recording.
     assert DEFAULT_TRAINING["n_train"] == N_TRAIN
-    return train_loss_progression(data=sample, verbose=False, layer_stats_every=EVERY, **DEFAULT_TRAINING)
+    result = train_loss_progression(data=sample, verbose=False, layer_stats_every=EVERY, **DEFAULT_TRAINING)
+    return result.table, result.layer_stats
 
 
 def at(table, label, step=0):
@@ -56,7 +57,7 @@ def test_fit_and_train_on_batch_loops_give_the_very_same_training_and_statistics
     from weight_init.studies.loss_progression.study import train_loss_progression
 
     df, stats = recorded
-    other, other_stats = train_loss_progression(
+    result = train_loss_progression(
         data=sample,
         n_train=N_TRAIN,
         epochs=1,
@@ -66,6 +67,7 @@ def test_fit_and_train_on_batch_loops_give_the_very_same_training_and_statistics
         layer_stats_every=EVERY,
         loop=other_loop(),
     )
+    other, other_stats = result.table, result.layer_stats
     np.testing.assert_array_equal(other["loss"].to_numpy(), df["loss"].to_numpy())
     np.testing.assert_array_equal(other["val_loss"].to_numpy(), df["val_loss"].to_numpy())
     assert other_stats.table.shape == stats.table.shape

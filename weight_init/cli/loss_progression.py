@@ -52,8 +52,8 @@ from weight_init.studies.loss_progression.study import (
     ARTICLE_BATCH_SIZE,
     ARTICLE_EPOCHS,
     ARTICLE_N_TRAIN,
-    COLUMNS,
     DEFAULT_INITS,
+    LOSS_COLUMNS,
     resolve_init,
 )
 from weight_init.studies.mnist import DATASETS
@@ -263,7 +263,7 @@ def main() -> None:
             seeds=seeds if len(seeds) > 1 else None,
             layer_stats_every=args.stats_every if args.layer_stats is not None else None,
         )
-        df, stats = result if args.layer_stats is not None else (result, None)
+        df, stats = result.table, result.layer_stats
         print(f"trained in {time.perf_counter() - start:.0f} s", file=sys.stderr)
         print_accuracies(
             df,
@@ -273,7 +273,7 @@ def main() -> None:
             f"{df.attrs['precision']}",
         )
     if args.csv is not None:
-        columns = [COLUMNS[0], "seed", *COLUMNS[1:]]
+        columns = [LOSS_COLUMNS[0], "seed", *LOSS_COLUMNS[1:]]
         saved = atomic_write_csv(df[[c for c in columns if c in df.columns]], args.csv)
         print(f"saved the per-batch losses to {saved}", file=sys.stderr)
     if stats is not None:

@@ -66,7 +66,7 @@ from weight_init.keras_tools.probe import (
 )
 from weight_init.messages import say
 
-__all__ = ["LOG_COLUMNS", "BOUNDED", "LSUV_INIT", "lsuv", "apply_lsuv_to_branch", "lsuv_branches"]
+__all__ = ["LOG_COLUMNS", "BOUNDED", "LSUV_INIT", "lsuv"]
 
 #: Columns of the per-layer log :func:`lsuv` returns.
 LOG_COLUMNS = ("layer", "measured", "iterations", "initial_var", "final_var", "scale", "converged")
@@ -86,8 +86,6 @@ BOUNDED = (
 #: orthogonal draw) and then passed to :func:`lsuv` on the data the script loaded.
 #: Anywhere else it is just ``orthogonal``: LSUV needs the model and the data.
 LSUV_INIT = initializers.lsuv
-#: Images the fused training's LSUV measures on (a random minibatch, as Mishkin & Matas).
-LSUV_BATCH = 256
 
 
 def _check(tol: Any, max_iter: Any) -> tuple[float, int]:
@@ -265,40 +263,3 @@ def _plan(model: Any, x: Any, keras: Any) -> list[tuple[Any, Any, Any, bool, str
     probe_tensors(model, targets, x)  # a batch of the wrong shape fails here, before any change
     return plan
 
-
-def apply_lsuv_to_branch(model: Any, x: Any, prefix: str, input: Any = None, **kwargs: Any) -> Any:
-    """LSUV on the layers whose names start with ``prefix`` (one network of a fused
-    model such as :func:`weight_init.studies.loss_progression.cnn.build_cnns`' ``net<k>_``), the others untouched.
-
-    Same arguments as :func:`lsuv`; returns its log. The other networks' layers keep
-    their weights because only the chosen layers' kernels are drawn and rescaled: a
-    temporary model from ``model``'s input (or ``input``, the branch's own symbolic input
-    in a model of several inputs) to the branch's last kernel layer is LSUV'd.
-    """
-    from weight_init._optional import import_keras
-
-    keras = import_keras()
-    chosen = [layer for layer in kernel_layers(model) if layer.name.startswith(prefix)]
-    if not chosen:
-        raise ValueError(f"no layer with a kernel has a name starting with {prefix!r}")
-    source = model_input(model) if input is None else input
-    branch = keras.Model(source, chosen[-1].output, name=f"{prefix}branch")
-    return lsuv(branch, x, **kwargs)[1]
-
-
-def lsuv_branches(model: Any, inits: Any, x: Any, seeds: Any, inputs: Any = None) -> dict:
-    """LSUV for every network ``k`` of a fused model whose initializer is :data:`LSUV_INIT`.
-
-    ``inits`` and ``seeds`` give one initializer and one seed per network (``net<k>_``
-    layers, :func:`weight_init.studies.loss_progression.cnn.build_cnns`); LSUV runs on :data:`LSUV_BATCH` images of
-    ``x`` drawn at random (seeded by the network's seed), not the first ones: a data set
-    in some order (MNIST's test set) gives a biased variance. ``inputs``, for a model of
-    several inputs, gives each network's own symbolic input. Returns ``{k: log}``.
-    """
-    logs = {}
-    for k, (fn, seed) in enumerate(zip(inits, seeds)):
-        if fn is LSUV_INIT:
-            pick = np.random.default_rng(seed).permutation(len(x))[:LSUV_BATCH]
-            source = None if inputs is None else inputs[k]
-            logs[k] = apply_lsuv_to_branch(model, x[np.sort(pick)], f"net{k}_", source, seed=seed)
-    return logs

@@ -13,12 +13,13 @@ cross-entropy computed from the logits (:func:`weight_init.studies.fused.cross_e
 function on every Keras backend (no probability clipping).
 
 :func:`build_cnns` puts ``N`` such networks side by side in one ``keras.Model``: they
-share the input and nothing else, and the model's output stacks their logits to shape
+share nothing but their input, and the model's output stacks their logits to shape
 ``(batch, N, 10)``. Trained on the summed loss ``sum_k L_k``, network ``k`` receives
 exactly the gradient ``dL_k / dtheta_k`` it would receive alone (the other terms do not
 depend on its parameters), and RMSprop updates every parameter from its own gradient
 history, so each network trains exactly as it would alone, while the framework runs
-one training step instead of ``N``.
+one training step instead of ``N``. Networks of different run seeds read different
+inputs (one per seed: each seed has its own data order).
 
 ``precision='mixed_bfloat16'`` computes every layer but the last in bfloat16 (Keras'
 mixed-precision policy: weights, gradients and optimizer state stay float32, as do the
@@ -44,7 +45,6 @@ __all__ = [
     "network_seeds",
     "build_cnn",
     "build_cnns",
-    "build_seeded_cnns",
 ]
 
 INPUT_SHAPE = (28, 28, 1)
@@ -124,18 +124,36 @@ def build_cnn(init: InitLike, *, label: str | None = None, seed: int = 0, precis
 
 
 def build_cnns(
-    inits: Sequence[InitLike], labels: Sequence[str], *, seed: int = 0, precision: str = "float32"
+    inits: Sequence[InitLike],
+    labels: Sequence[str],
+    *,
+    seed: int | Sequence[int] = 0,
+    precision: str = "float32",
 ) -> Any:
     """``N`` independent CNNs in one model: output ``(batch, N, 10)``, the stacked logits.
 
     Network ``k`` (layers prefixed ``net<k>_``) is exactly ``build_cnn(inits[k],
-    label=labels[k], seed=seed, precision=precision)``: same layers, same initial
+    label=labels[k], seed=seed_k, precision=precision)``: same layers, same initial
     weights, same dropout seeds.
+
+    Parameters
+    ----------
+    inits : sequence of str or callable
+        One initializer per network.
+    labels : sequence of str
+        One label per network (with the network's seed it fixes its weights and dropout
+        masks, :func:`network_seeds`).
+    seed : int or sequence of int
+        One run seed for every network: the model has one input, ``image``. Or one seed
+        per network: the model has one input per distinct seed, ``image_seed<s>`` in the
+        order the seeds first appear, and network ``k`` reads that of its seed.
+    precision : {'float32', 'mixed_bfloat16'}
 
     Raises
     ------
     ValueError
-        No network, ``inits`` and ``labels`` of different lengths, or a label twice.
+        No network, ``inits``, ``labels`` (or per-network seeds) of different lengths, or
+        a network twice (the same label and seed).
     """
     from weight_init._optional import import_keras
 
@@ -145,38 +163,25 @@ def build_cnns(
             f"give one label per initializer and at least one; got {len(inits)} "
             f"initializers and {len(labels)} labels"
         )
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"every network needs its own label; got {labels}")
+    one_seed = isinstance(seed, (int, np.integer))
+    seeds = [seed] * len(inits) if one_seed else list(seed)  # each checked by network_seeds
+    if len(seeds) != len(inits):
+        raise ValueError(f"give one seed per network; got {len(seeds)} seeds for {len(inits)} networks")
+    if len(set(zip(labels, seeds))) != len(labels):
+        raise ValueError(f"every network needs its own label (per seed); got {labels}")
     precision = _check_precision(precision)
     keras = import_keras()
-    x = keras.Input(INPUT_SHAPE, name="image")
-    logits = [
-        keras.layers.Reshape((1, N_CLASSES), name=f"net{k}_row")(
-            _branch(keras, x, init, label, seed, f"net{k}_", precision)
-        )
-        for k, (init, label) in enumerate(zip(inits, labels))
-    ]
-    out = logits[0] if len(logits) == 1 else keras.layers.Concatenate(axis=1, name="stack")(logits)
-    return keras.Model(x, out, name=f"cnns_x{len(inits)}")
-
-
-def build_seeded_cnns(
-    keras: Any, networks: Sequence[tuple[str, Any, int]], seeds: Sequence[int], precision: str
-) -> Any:
-    """Networks of several run seeds in one model: one image input per seed (its own data
-    order), output ``(batch, N, 10)``.
-
-    ``networks[k] = (label, init, seed)``: network ``k`` (layers ``net<k>_...``) is exactly
-    ``weight_init.studies.loss_progression.cnn.build_cnn(init, label=label, seed=seed, precision=precision)`` applied
-    to the input of ``seed`` (``seeds.index(seed)``).
-    """
-
-    inputs = [keras.Input(INPUT_SHAPE, name=f"image_seed{s}") for s in seeds]
+    if one_seed:
+        inputs = keras.Input(INPUT_SHAPE, name="image")
+        input_of = {seed: inputs}
+    else:
+        input_of = {s: keras.Input(INPUT_SHAPE, name=f"image_seed{s}") for s in dict.fromkeys(seeds)}
+        inputs = list(input_of.values())
     rows = [
         keras.layers.Reshape((1, N_CLASSES), name=f"net{k}_row")(
-            _branch(keras, inputs[list(seeds).index(seed)], init, label, seed, f"net{k}_", precision)
+            _branch(keras, input_of[s], init, label, s, f"net{k}_", precision)
         )
-        for k, (label, init, seed) in enumerate(networks)
+        for k, (init, label, s) in enumerate(zip(inits, labels, seeds))
     ]
     out = rows[0] if len(rows) == 1 else keras.layers.Concatenate(axis=1, name="stack")(rows)
-    return keras.Model(inputs, out, name=f"cnns_x{len(networks)}")
+    return keras.Model(inputs, out, name=f"cnns_x{len(inits)}")

@@ -54,14 +54,14 @@ def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) 
     -------
     weight_init.plotting.PlotResult
         ``.figure`` is the matplotlib ``Figure`` (shown once in a notebook).
-        ``4 x n_networks`` axes; the top row titled by :func:`weight_init.studies.loss_progression.study.init_title`
+        ``4 x n_networks`` axes; the top row titled by :func:`weight_init.studies.loss_progression.plots.init_title`
         without its "Loss with" prefix.
     """
     from weight_init._optional import require
 
     plt = require("matplotlib.pyplot", "plots")
 
-    from weight_init.studies.loss_progression.study import init_title
+    from weight_init.studies.loss_progression.plots import init_title
 
     table = stats.table
     if len(table) == 0:

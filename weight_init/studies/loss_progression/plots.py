@@ -24,12 +24,39 @@ import math
 import textwrap
 from typing import Any, Sequence
 
+from weight_init import initializers
 from weight_init.plotting import PlotResult
 
-__all__ = ["CHANCE_LOSS", "epoch_position", "bin_batches", "plot_loss_progression"]
+__all__ = ["CHANCE_LOSS", "init_title", "epoch_position", "bin_batches", "plot_loss_progression"]
 
 #: ``ln 10``: the cross-entropy of a uniform guess over 10 classes, drawn as a dashed line.
 CHANCE_LOSS = math.log(10)
+
+
+def init_title(label: str) -> str:
+    """The figure's panel title for an initializer label.
+
+    ``'zeros'`` -> "Loss with Initial Weights Set to Zero"; ``'normal(0.4)'`` -> "Loss
+    with Initial Weights Drawn from N(0, sigma = 0.4)"; ``'he_normal_untruncated'`` ->
+    "Loss with Initial Weights Drawn from N(0, sigma ~ sqrt(2/n_i))"; others name the
+    initializer.
+    """
+    try:
+        fn = initializers.get(label)
+    except ValueError:
+        fn = None
+    prefix = "Loss with Initial Weights"
+    if isinstance(fn, initializers.Constant):
+        return f"{prefix} Set to Zero" if fn.value == 0 else f"{prefix} Set to {fn.value:g}"
+    if isinstance(fn, initializers.RandomNormal) and fn.mean == 0:
+        return f"{prefix} Drawn from N(0, sigma = {fn.std:g})"
+    if (
+        isinstance(fn, initializers.VarianceScaling)
+        and fn.mode == "fan_in"
+        and fn.distribution == "untruncated_normal"
+    ):
+        return f"{prefix} Drawn from N(0, sigma ~ sqrt({fn.scale:g}/n_i))"
+    return f"{prefix} from {label}"
 
 
 def epoch_position(df: Any) -> Any:
@@ -79,7 +106,7 @@ def plot_loss_progression(
         One row per batch, columns ``init, epoch, step, loss``; panels in the order
         the ``init`` values first appear.
     titles : sequence of str, optional
-        Panel titles; by default :func:`weight_init.studies.loss_progression.study.init_title` of each ``init``.
+        Panel titles; by default :func:`init_title` of each ``init``.
     per_epoch : int
         Bins per epoch (see :func:`bin_batches`).
     yscale : {'log', 'linear'}
@@ -102,8 +129,6 @@ def plot_loss_progression(
     plt = require("matplotlib.pyplot", "plots")
     sns = require("seaborn", "plots")
     from matplotlib import ticker
-
-    from weight_init.studies.loss_progression.study import init_title
 
     if len(df) == 0:
         raise ValueError("the table is empty: nothing to plot")

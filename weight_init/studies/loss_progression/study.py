@@ -8,9 +8,10 @@ images (pixels scaled to [0, 1]), shuffled every epoch; after every epoch the lo
 accuracy on the test images (validation).
 
 >>> from weight_init.studies.loss_progression.study import train_loss_progression, final_accuracy
->>> df = train_loss_progression(epochs=1, n_train=512)       # doctest: +SKIP
->>> df.groupby("init")["loss"].last()                        # doctest: +SKIP
->>> final_accuracy(df)                                       # doctest: +SKIP
+>>> result = train_loss_progression(epochs=1, n_train=512, layer_stats_every=10)  # doctest: +SKIP
+>>> result.table.groupby("init")["loss"].last()                                 # doctest: +SKIP
+>>> final_accuracy(result.table)                                                # doctest: +SKIP
+>>> result.layer_stats.table.groupby(["init", "layer"])["act_std"].first()      # doctest: +SKIP
 
 What is recorded is each batch's **own** loss, ``L_b = mean_{i in b} CE(y_i, z_i)`` with
 ``CE(y, z) = logsumexp(z) - sum(y * z)`` from the logits ``z`` (no probability clipping,
@@ -32,7 +33,8 @@ Speed, with the protocol unchanged:
   in batches of 128 on a CPU (the cache-friendly size there: about 1.5x the speed of
   batches of 1,000 on this project's CPU) and of 1,000 on an accelerator (fewer calls);
 * ``precision='auto'`` computes the layers in bfloat16 where the CPU does that natively
-  (weights, optimizer, logits and loss stay float32); see :func:`resolve_precision`.
+  (weights, optimizer, logits and loss stay float32); see
+  :func:`weight_init.studies.loss_progression.precision.resolve_precision`.
 
 A network's weights, dropout masks and data order depend only on the seed and its
 label, so a network trained alone gives the same numbers as beside others.
@@ -44,15 +46,21 @@ only and runs on any Keras backend.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
 from weight_init import initializers as inits_module
 from weight_init._optional import quiet_retracing
-from weight_init.initializers import Constant, InitLike, RandomNormal, VarianceScaling
+from weight_init.initializers import InitLike
 from weight_init.messages import say
-from weight_init.studies.loss_progression.tables import epoch_table, final_accuracy, final_accuracy_spread
+from weight_init.studies.loss_progression.tables import (
+    epoch_table,
+    final_accuracy,
+    final_accuracy_spread,
+    loss_table,
+)
 from weight_init.validation import check_positive_int, check_seeds
 
 __all__ = [
@@ -60,15 +68,12 @@ __all__ = [
     "ARTICLE_N_TRAIN",
     "ARTICLE_EPOCHS",
     "ARTICLE_BATCH_SIZE",
-    "COLUMNS",
+    "LOSS_COLUMNS",
     "he_normal_untruncated",
     "resolve_init",
-    "resolve_precision",
-    "default_validation_batch_size",
-    "init_title",
-    "init_names",
+    "init_labels",
     "prepare_data",
-    "validation_scores",
+    "LossProgression",
     "train_loss_progression",
     "final_accuracy",
     "final_accuracy_spread",
@@ -80,16 +85,18 @@ DEFAULT_INITS = ("zeros", "normal:0.4", "he_normal_untruncated")
 ARTICLE_N_TRAIN = 10_000
 ARTICLE_EPOCHS = 12
 ARTICLE_BATCH_SIZE = 128
-#: Columns of the table :func:`train_loss_progression` returns.
-COLUMNS = ("init", "epoch", "step", "loss", "val_loss", "val_accuracy")
+#: Columns of :attr:`LossProgression.table` (``seed`` follows ``init`` in a run given ``seeds``).
+LOSS_COLUMNS = ("init", "epoch", "step", "loss", "val_loss", "val_accuracy")
 
-#: He et al. (2015) as the article used it: ``W ~ N(0, 2 / fan_in)``, *not* truncated
-#: (the package's ``he_normal`` is Keras 3's truncated normal): PyTorch's
-#: ``kaiming_normal`` under its old name, :data:`weight_init.initializers.he_normal_untruncated`.
+#: He et al. (2015) as the article used it, ``W ~ N(0, 2 / fan_in)`` *not* truncated (unlike
+#: Keras 3's ``he_normal``): :data:`weight_init.initializers.he_normal_untruncated`.
 he_normal_untruncated = inits_module.he_normal_untruncated
 
+#: One network of a run: ``(label, initializer, run seed)``.
+Network = tuple[str, Any, int]
 
-def init_names() -> list[str]:
+
+def init_labels() -> list[str]:
     """Every name :func:`resolve_init` accepts, besides the parameterized forms."""
     return inits_module.names()
 
@@ -112,77 +119,6 @@ def resolve_init(spec: InitLike) -> tuple[str, Any]:
     """
     fn = inits_module.get(spec)
     return inits_module.init_name(fn), fn
-
-
-def init_title(label: str) -> str:
-    """The figure's panel title for an initializer label.
-
-    ``'zeros'`` -> "Loss with Initial Weights Set to Zero"; ``'normal(0.4)'`` -> "Loss
-    with Initial Weights Drawn from N(0, sigma = 0.4)"; ``'he_normal_untruncated'`` ->
-    "Loss with Initial Weights Drawn from N(0, sigma ~ sqrt(2/n_i))"; others name the
-    initializer.
-    """
-    try:
-        _, fn = resolve_init(label)
-    except ValueError:
-        fn = None
-    prefix = "Loss with Initial Weights"
-    if isinstance(fn, Constant):
-        return f"{prefix} Set to Zero" if fn.value == 0 else f"{prefix} Set to {fn.value:g}"
-    if isinstance(fn, RandomNormal) and fn.mean == 0:
-        return f"{prefix} Drawn from N(0, sigma = {fn.std:g})"
-    if isinstance(fn, VarianceScaling) and fn.mode == "fan_in" and fn.distribution == "untruncated_normal":
-        return f"{prefix} Drawn from N(0, sigma ~ sqrt({fn.scale:g}/n_i))"
-    return f"{prefix} from {label}"
-
-
-def _cpu_has_bf16() -> bool:
-    """Whether this CPU computes bfloat16 natively (x86 AMX-BF16 or AVX512-BF16; Linux)."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-            flags = set(fh.read().split())
-    except OSError:
-        return False
-    return bool(flags & {"amx_bf16", "avx512_bf16"})
-
-
-def _computes_on_cpu(keras: Any) -> bool:
-    """Whether Keras' backend sees no device but the CPU."""
-    try:
-        devices = keras.distribution.list_devices()
-    except AttributeError:  # a backend without keras.distribution (torch)
-        devices = [str(keras.ops.convert_to_tensor(0.0).device)]
-    return all("cpu" in str(d).lower() for d in devices)
-
-
-def default_validation_batch_size(keras: Any) -> int:
-    """The validation pass's batch size when none is given: 128 when Keras computes on
-    the CPU (measured on this project's 2-core CPU, TensorFlow: about 1.5x the speed of
-    batches of 1,000, presumably because a smaller batch's activations stay in the
-    caches), 1,000 on an accelerator (fewer calls)."""
-    return 128 if _computes_on_cpu(keras) else 1000
-
-
-def resolve_precision(precision: str = "auto") -> str:
-    """The Keras dtype policy to train with: ``'float32'`` or ``'mixed_bfloat16'``.
-
-    ``'auto'`` is ``'mixed_bfloat16'`` where it is measured to pay off: the TensorFlow
-    backend on a CPU with native bfloat16 (AMX or AVX512-BF16, where oneDNN runs the
-    convolutions about twice as fast), and ``'float32'`` everywhere else (GPUs, other
-    backends, older CPUs). ``'bfloat16'`` is accepted for ``'mixed_bfloat16'``.
-    """
-    key = str(precision).strip().lower()
-    key = {"bfloat16": "mixed_bfloat16", "bf16": "mixed_bfloat16", "fp32": "float32"}.get(key, key)
-    if key in ("float32", "mixed_bfloat16"):
-        return key
-    if key != "auto":
-        raise ValueError(f"precision must be auto, float32 or bfloat16; got {precision!r}")
-    from weight_init._optional import import_keras
-
-    keras = import_keras()
-    if keras.backend.backend() != "tensorflow" or not _computes_on_cpu(keras):
-        return "float32"
-    return "mixed_bfloat16" if _cpu_has_bf16() else "float32"
 
 
 def prepare_data(
@@ -211,21 +147,111 @@ def prepare_data(
     return x, y, x_val, y_val
 
 
-def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean cross-entropy and accuracy per network from stacked logits.
+@dataclass
+class LossProgression:
+    """What :func:`train_loss_progression` returns.
 
-    ``logits``: ``(n, N, 10)``; ``y``: one-hot ``(n, 10)``. In float64:
-    ``loss_k = mean_i [logsumexp(z_ik) - z_ik[label_i]]``,
-    ``accuracy_k = mean_i [argmax z_ik == label_i]``.
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per network and training batch, columns :data:`LOSS_COLUMNS` (and
+        ``seed`` after ``init`` in a run given ``seeds``): ``init`` (label), ``epoch``
+        (1-based), ``step`` (batch within the epoch, 1-based), ``loss`` (that batch's mean
+        cross-entropy), and the epoch's ``val_loss`` and ``val_accuracy`` on the test
+        images (repeated on the epoch's rows). ``attrs`` holds ``source``, ``n_train``,
+        ``n_validation``, ``batch_size``, ``epochs``, ``seed`` and ``precision`` (and
+        ``seeds`` in a run given ``seeds``).
+    layer_stats : weight_init.studies.loss_progression.recorder.LayerStats or None
+        The per-layer statistics with ``layer_stats_every``; None without.
     """
-    z = np.asarray(logits, dtype=np.float64)
-    top = z.max(axis=-1, keepdims=True)
-    lse = np.log(np.exp(z - top).sum(axis=-1)) + top[..., 0]
-    label = np.argmax(y, axis=-1)
-    picked = np.take_along_axis(z, label[:, None, None].repeat(z.shape[1], 1), axis=-1)[..., 0]
-    loss = (lse - picked).mean(axis=0)
-    accuracy = (np.argmax(z, axis=-1) == label[:, None]).mean(axis=0)
-    return loss, accuracy
+
+    table: Any
+    layer_stats: Any = None
+
+
+def _networks(inits: Sequence[InitLike], run_seeds: list[int]) -> tuple[list[str], list[Network]]:
+    """The initializers' labels and the networks: every initializer once per run seed."""
+    resolved = [resolve_init(spec) for spec in inits]
+    if not resolved:
+        raise ValueError("inits is empty; give at least one initializer")
+    labels = [label for label, _ in resolved]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"the same initializer is given twice: {', '.join(labels)}")
+    return labels, [(label, fn, s) for label, fn in resolved for s in run_seeds]
+
+
+def _fused_model(keras: Any, nets: list[Network], x: np.ndarray, precision: str) -> tuple[Any, Any]:
+    """The networks as one compiled model (one input per run seed, in the order the seeds
+    first appear) and its RMSprop optimizer; networks ``'lsuv'`` LSUV'd on ``x``."""
+    from weight_init.studies.fused import batch_loss_metrics, summed_loss
+    from weight_init.studies.loss_progression.branch_lsuv import lsuv_branches
+    from weight_init.studies.loss_progression.cnn import build_cnns, network_seeds
+
+    labels, fns, seeds = ([net[i] for net in nets] for i in range(3))
+    model = build_cnns(fns, labels, seed=seeds, precision=precision)
+    input_of = dict(zip(dict.fromkeys(seeds), model.inputs))
+    weight_seeds = [network_seeds(s, label)[0] for label, s in zip(labels, seeds)]
+    lsuv_branches(model, fns, x, weight_seeds, inputs=[input_of[s] for s in seeds])
+    optimizer = keras.optimizers.RMSprop()
+    model.compile(optimizer=optimizer, loss=summed_loss(keras), metrics=batch_loss_metrics(keras, len(nets)))
+    return model, optimizer
+
+
+def _train_epochs(
+    keras: Any,
+    model: Any,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    nets: list[Network],
+    *,
+    epochs: int,
+    batch_size: int,
+    validation_batch_size: int,
+    recorder: Any,
+    verbose: bool,
+    loop: str,
+) -> tuple[list[tuple], dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """Every batch's losses as rows ``(init, seed, epoch, step, loss)`` and per epoch every
+    network's validation scores. An epoch runs over the data in one seeded order per run
+    seed, ``default_rng([seed, 0xDA7A])``, batches cut as ``fit`` cuts them."""
+    from weight_init.studies.fused import Progress, Reordered, fit_epoch
+    from weight_init.studies.loss_progression.evaluation import evaluate_networks
+
+    x, y, x_val, y_val = arrays
+    run_seeds = list(dict.fromkeys(s for _, _, s in nets))
+    steps = math.ceil(len(x) / batch_size)
+    names = [f"{label}/{s}" if len(run_seeds) > 1 else label for label, _, s in nets]
+    progress = Progress(names, epochs, steps) if verbose else None
+    orders = [np.random.default_rng([s, 0xDA7A]) for s in run_seeds]
+    where = [run_seeds.index(s) for _, _, s in nets]  # each network's input
+    rows: list[tuple] = []
+    val: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for epoch in range(epochs):
+        perms = [order.permutation(len(x)) for order in orders]
+        on_batch = None
+        if progress is not None:
+            on_batch = lambda step, losses, epoch=epoch: progress.batch(epoch, step + 1, losses)  # noqa: E731
+        losses = fit_epoch(
+            keras,
+            model,
+            [Reordered(x, perm) for perm in perms],
+            Reordered(y, [perms[w] for w in where]),
+            batch_size,
+            len(nets),
+            on_batch=on_batch,
+            recorder=recorder,
+            first_step=epoch * steps,
+            loop=loop,
+        )
+        rows.extend(
+            (label, s, epoch + 1, step + 1, values[k])
+            for step, values in enumerate(losses)
+            for k, (label, _, s) in enumerate(nets)
+        )
+        val[epoch + 1] = evaluate_networks(model, x_val, y_val, validation_batch_size, len(run_seeds))
+        if progress is not None:
+            progress.epoch_end(epoch, *val[epoch + 1])
+
+    return rows, val
 
 
 @quiet_retracing()  # a cell run again builds new models: no warning for that
@@ -244,8 +270,8 @@ def train_loss_progression(
     layer_stats_every: int | None = None,
     seeds: Sequence[int] | None = None,
     loop: str = "auto",
-) -> Any:
-    """Train the CNN once per initializer, all together, recording every batch's loss.
+) -> LossProgression:
+    """Train the CNN once per initializer (and seed), all together, recording every batch's loss.
 
     Parameters
     ----------
@@ -264,23 +290,26 @@ def train_loss_progression(
         the same numbers (on one backend and machine, up to float rounding).
     validation_batch_size : int, optional
         Batch size of the per-epoch validation pass; default
-        :func:`default_validation_batch_size` (128 on a CPU, 1,000 on an accelerator). It
-        changes the validation numbers at most by float rounding (a backend's
-        convolutions may round differently at different batch sizes).
+        :func:`weight_init.studies.loss_progression.evaluation.default_validation_batch_size`
+        (128 on a CPU, 1,000 on an accelerator). It changes the validation numbers at
+        most by float rounding (a backend's convolutions may round differently at
+        different batch sizes).
     precision : {'auto', 'float32', 'bfloat16'}
-        Arithmetic of the layers (see :func:`resolve_precision`); weights, gradients,
-        optimizer, logits and losses are float32 either way.
+        Arithmetic of the layers (see
+        :func:`weight_init.studies.loss_progression.precision.resolve_precision`); weights,
+        gradients, optimizer, logits and losses are float32 either way.
     verbose : bool
         Progress bar and notes on stdout (status lines, not warnings).
     layer_stats_every : int, optional
         Also record per-layer statistics of every network every ``K`` training steps
-        and before the first update (:mod:`weight_init.studies.loss_progression.recorder`); the training
-        and its numbers are the same with or without.
+        and before the first update (:mod:`weight_init.studies.loss_progression.recorder`);
+        the training and its numbers are the same with or without.
     seeds : sequence of int, optional
         Train every initializer once per seed (instead of ``seed``), all ``inits x seeds``
         networks together; each seed has its own data order, and a network's numbers
         depend only on its seed and label (the same as a run with ``seed=s``). The table
-        then has a ``seed`` column after ``init`` (also with a list of one seed).
+        then has a ``seed`` column after ``init`` (also with a list of one seed). A run
+        given ``seed`` is the same training as one given ``seeds=[seed]``.
     loop : {'auto', 'fit', 'train_on_batch'}
         How an epoch runs (:func:`weight_init.studies.fused.fit_epoch`): one
         ``model.fit`` call or one ``train_on_batch`` call per batch; ``'auto'`` picks
@@ -288,50 +317,27 @@ def train_loss_progression(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per training batch with columns :data:`COLUMNS`: ``init`` (label),
-        ``epoch`` (1-based), ``step`` (batch within the epoch, 1-based), ``loss`` (that
-        batch's mean cross-entropy), and the epoch's ``val_loss`` and ``val_accuracy``
-        on the test images (repeated on the epoch's rows). ``attrs`` holds ``source``,
-        ``n_train``, ``n_validation``, ``batch_size``, ``epochs``, ``seed`` and
-        ``precision`` (and ``seeds`` with ``seeds``).
-    (pandas.DataFrame, weight_init.studies.loss_progression.recorder.LayerStats)
-        With ``layer_stats_every``: the table above and the layer statistics, e.g.
-
-        >>> df, stats = train_loss_progression(epochs=1, layer_stats_every=10)  # doctest: +SKIP
-        >>> stats.table.groupby(["init", "layer"])["act_std"].first()          # doctest: +SKIP
+    LossProgression
+        ``.table``, the per-batch losses, and ``.layer_stats`` (None without
+        ``layer_stats_every``); the module's example uses both.
     """
-    from weight_init._optional import require
+    from weight_init._optional import import_keras, require
+    from weight_init.studies.fused import check_loop
+    from weight_init.studies.loss_progression.cnn import network_seeds
+    from weight_init.studies.loss_progression.evaluation import default_validation_batch_size
+    from weight_init.studies.loss_progression.precision import resolve_precision
 
-    pd = require("pandas", "plots")
-
-    from weight_init._optional import import_keras
-    from weight_init.studies.fused import (
-        Progress,
-        Reordered,
-        batch_loss_metrics,
-        check_loop,
-        fit_epoch,
-        summed_loss,
-    )
-    from weight_init.studies.loss_progression.cnn import build_cnns, build_seeded_cnns, network_seeds
-
+    require("pandas", "plots")  # for the table: missing, it fails before the training
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     if validation_batch_size is not None:
         validation_batch_size = check_positive_int(validation_batch_size, "validation_batch_size")
     network_seeds(seed, "")  # validates seed
     check_loop(loop)
-    by_seed = seeds is not None
     run_seeds = [int(seed)] if seeds is None else check_seeds(seeds)
     if layer_stats_every is not None:
         layer_stats_every = check_positive_int(layer_stats_every, "layer_stats_every")
-    resolved = [resolve_init(spec) for spec in inits]
-    if not resolved:
-        raise ValueError("inits is empty; give at least one initializer")
-    labels = [label for label, _ in resolved]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"the same initializer is given twice: {', '.join(labels)}")
+    labels, nets = _networks(inits, run_seeds)
     if data is None:
         from weight_init.studies.mnist import load_mnist
 
@@ -342,7 +348,6 @@ def train_loss_progression(
     precision = resolve_precision(precision)
     if validation_batch_size is None:
         validation_batch_size = default_validation_batch_size(keras)
-    nets = [(label, fn, s) for label, fn in resolved for s in run_seeds]  # init-major
     say(
         f"training {len(nets)} networks together on {len(x)} images, validating on "
         f"{len(x_val)} ({getattr(data, 'name', 'data')}): {epochs} epochs of {steps} "
@@ -350,83 +355,26 @@ def train_loss_progression(
         verbose,
     )
 
-    if not by_seed:  # one seed: the model as it always was
-        model = build_cnns([fn for _, fn in resolved], labels, seed=seed, precision=precision)
-    else:
-        model = build_seeded_cnns(keras, nets, run_seeds, precision)
-    from weight_init.keras_tools.lsuv import lsuv_branches  # 'lsuv': LSUV on the training images, per network
-
-    lsuv_branches(
-        model,
-        [fn for _, fn, _ in nets],
-        x,
-        [network_seeds(s, label)[0] for label, _, s in nets],
-        inputs=[model.inputs[run_seeds.index(s)] for _, _, s in nets] if by_seed else None,
-    )
-    optimizer = keras.optimizers.RMSprop()
-    model.compile(optimizer=optimizer, loss=summed_loss(keras), metrics=batch_loss_metrics(keras, len(nets)))
-    keys_of = [(label, s) if by_seed else label for label, _, s in nets]
+    model, optimizer = _fused_model(keras, nets, x, precision)
     recorder = None
     if layer_stats_every is not None:
         from weight_init.studies.loss_progression.recorder import LayerStatsRecorder
 
-        recorder = LayerStatsRecorder(model, keys_of, optimizer, layer_stats_every, steps)
-    n = len(nets)
-    rows: list[tuple] = []
-    val: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    names = [f"{label}/{s}" if len(run_seeds) > 1 else label for label, _, s in nets]
-    progress = Progress(names, epochs, steps) if verbose else None
-    orders = [np.random.default_rng([s, 0xDA7A]) for s in run_seeds]
-    where = [run_seeds.index(s) for _, _, s in nets]  # each network's input
-    # Every epoch over the data in our own seeded order (one per seed), batches cut as fit
-    # cuts them (the last one smaller), every batch's losses recorded.
-    for epoch in range(epochs):
-        perms = [order.permutation(len(x)) for order in orders]
-        xs = [Reordered(x, perm) for perm in perms] if by_seed else Reordered(x, perms[0])
-        ys = Reordered(y, [perms[w] for w in where] if by_seed else perms[0])
-        on_batch = None
-        if progress is not None:
-            on_batch = lambda step, losses, epoch=epoch: progress.batch(epoch, step + 1, losses)  # noqa: E731
-        losses = fit_epoch(
-            keras,
-            model,
-            xs,
-            ys,
-            batch_size,
-            n,
-            on_batch=on_batch,
-            recorder=recorder,
-            first_step=epoch * steps,
-            loop=loop,
-        )
-        for step, values in enumerate(losses):
-            rows.extend((*nets[k][::2], epoch + 1, step + 1, values[k]) for k in range(n))
-        logits = np.concatenate(
-            [
-                np.asarray(
-                    model.predict_on_batch(
-                        [x_val[i : i + validation_batch_size]] * len(run_seeds)
-                        if by_seed
-                        else x_val[i : i + validation_batch_size]
-                    )
-                )
-                for i in range(0, len(x_val), validation_batch_size)
-            ]
-        )
-        val[epoch + 1] = validation_scores(logits, y_val)
-        if progress is not None:
-            progress.epoch_end(epoch, *val[epoch + 1])
-
-    df = pd.DataFrame(rows, columns=["init", "seed", "epoch", "step", "loss"])
-    df["init"] = pd.Categorical(df["init"], categories=labels)
-    df = df.sort_values(["init", "seed", "epoch", "step"], kind="stable").reset_index(drop=True)
-    df["init"] = df["init"].astype(str)
-    index = {(label, s): k for k, (label, _, s) in enumerate(nets)}
-    net = [index[key] for key in zip(df["init"], df["seed"])]
-    df["val_loss"] = [float(val[e][0][k]) for k, e in zip(net, df["epoch"])]
-    df["val_accuracy"] = [float(val[e][1][k]) for k, e in zip(net, df["epoch"])]
-    if not by_seed:
-        df = df.drop(columns="seed")
+        keys = [label if seeds is None else (label, s) for label, _, s in nets]
+        recorder = LayerStatsRecorder(model, keys, optimizer, layer_stats_every, steps)
+    rows, val = _train_epochs(
+        keras,
+        model,
+        (x, y, x_val, y_val),
+        nets,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_batch_size=validation_batch_size,
+        recorder=recorder,
+        verbose=verbose,
+        loop=loop,
+    )
+    df = loss_table(rows, val, [(label, s) for label, _, s in nets], labels, seed_column=seeds is not None)
     df.attrs.update(
         source=getattr(data, "source", ""),
         n_train=len(x),
@@ -436,8 +384,6 @@ def train_loss_progression(
         seed=int(run_seeds[0]),
         precision=precision,
     )
-    if by_seed:
+    if seeds is not None:
         df.attrs["seeds"] = run_seeds
-    if recorder is not None:
-        return df, recorder.result()
-    return df
+    return LossProgression(df, None if recorder is None else recorder.result())

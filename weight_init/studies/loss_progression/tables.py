@@ -1,14 +1,61 @@
-"""Summaries of the per-batch table of :func:`weight_init.studies.loss_progression.study.train_loss_progression`:
-per epoch, and the final validation accuracy per initializer (with its spread over seeds).
+"""The per-batch loss table of :func:`weight_init.studies.loss_progression.study.train_loss_progression`,
+built from the training's rows (:func:`loss_table`), and its summaries: per epoch, and the
+final validation accuracy per initializer (with its spread over seeds).
 
-Importable from :mod:`weight_init.studies.loss_progression.study`; pandas methods of the table only, no import.
+The summaries are importable from :mod:`weight_init.studies.loss_progression.study` and use
+the table's pandas methods only; pandas is imported inside :func:`loss_table`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-__all__ = ["epoch_table", "final_accuracy", "final_accuracy_spread"]
+__all__ = ["loss_table", "epoch_table", "final_accuracy", "final_accuracy_spread"]
+
+
+def loss_table(
+    rows: Sequence[tuple],
+    scores: dict,
+    networks: Sequence[tuple[str, int]],
+    labels: Sequence[str],
+    *,
+    seed_column: bool = True,
+) -> Any:
+    """The per-batch table from the training's rows.
+
+    Parameters
+    ----------
+    rows : sequence of tuple
+        ``(init, seed, epoch, step, loss)``, one per network and batch, in any order.
+    scores : dict
+        Per 1-based epoch ``(val_loss, val_accuracy)``, two arrays over the networks.
+    networks : sequence of (str, int)
+        Network ``k``'s ``(init, seed)``: the position of its scores.
+    labels : sequence of str
+        The initializers in the table's order.
+    seed_column : bool
+        Keep the ``seed`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``init, [seed,] epoch, step, loss, val_loss, val_accuracy``, sorted by
+        initializer (in ``labels``' order), seed, epoch and step; each row has its
+        network's validation scores of its epoch.
+    """
+    from weight_init._optional import require
+
+    pd = require("pandas", "plots")
+
+    df = pd.DataFrame(list(rows), columns=["init", "seed", "epoch", "step", "loss"])
+    df["init"] = pd.Categorical(df["init"], categories=list(labels))
+    df = df.sort_values(["init", "seed", "epoch", "step"], kind="stable").reset_index(drop=True)
+    df["init"] = df["init"].astype(str)
+    index = {(label, s): k for k, (label, s) in enumerate(networks)}
+    net = [index[key] for key in zip(df["init"], df["seed"])]
+    df["val_loss"] = [float(scores[e][0][k]) for k, e in zip(net, df["epoch"])]
+    df["val_accuracy"] = [float(scores[e][1][k]) for k, e in zip(net, df["epoch"])]
+    return df if seed_column else df.drop(columns="seed")
 
 
 def epoch_table(df: Any) -> Any:
