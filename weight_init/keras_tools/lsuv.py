@@ -262,4 +262,3 @@ def _plan(model: Any, x: Any, keras: Any) -> list[tuple[Any, Any, Any, bool, str
         targets.append(target)
     probe_tensors(model, targets, x)  # a batch of the wrong shape fails here, before any change
     return plan
-
