@@ -17,6 +17,7 @@ from weight_init.theory.chaos import (
     depth_scales,
     fixed_point,
 )
+from weight_init.theory.jacobian import JacobianSpectrum, jacobian_singular_values, weight_spread
 from weight_init.theory.mean_field import (
     DEFAULT_N_QUAD,
     TAIL,
@@ -40,4 +41,7 @@ __all__ = [
     "correlation_fixed_point",
     "depth_scales",
     "critical_sigma_w2",
+    "JacobianSpectrum",
+    "jacobian_singular_values",
+    "weight_spread",
 ]
