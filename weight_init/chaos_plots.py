@@ -63,13 +63,30 @@ def _phase_panel(
     levels = [2, 5, 10, 20, 50]
     cs = ax.contour(swc, sbc, np.where(np.isfinite(xi), xi, 1e3), levels=levels, colors="k", linewidths=0.8)
     ax.clabel(cs, fmt=lambda v: f"$\\xi_c$={v:g}", fontsize=7)
+    if activation == "relu":
+        ax.text(
+            0.75 * sw_max,
+            0.55 * sb_max,
+            "$\\sigma_w^2 > 2$: the length diverges;\ncorrelations follow $c' = 2k(c)$\n"
+            "(arc-cosine kernel): $\\xi_c = \\infty$",
+            ha="center",
+            fontsize=8,
+            bbox=dict(fc="w", alpha=0.8, lw=0),
+        )
     line_sb = np.linspace(0.0, sb_max, 60)
     line_sw = critical_sigma_w2(activation, line_sb)
     ax.plot(line_sw, line_sb, color="gold", lw=2.5, label="critical line $\\chi_1 = 1$")
     for label, s2 in named_points(width).items():
         if s2 <= sw_max:
             ax.plot([s2], [0.0], "o", ms=8, mec="k", mfc="w", clip_on=False, zorder=5)
-            ax.annotate(label, (s2, 0.0), xytext=(3, 8), textcoords="offset points", fontsize=8)
+            ax.annotate(
+                label,
+                (s2, 0.0),
+                xytext=(4, 12),
+                textcoords="offset points",
+                fontsize=8,
+                bbox=dict(fc="w", alpha=0.7, lw=0, pad=1),
+            )
         else:
             ax.annotate(
                 f"{label} ($\\sigma_w^2$ = {s2:g}) $\\rightarrow$",
@@ -146,11 +163,12 @@ def plot_jacobian_spectra(
 
     plt = pyplot()
     fig, axes = plt.subplots(2, len(JACOBIAN_CASES), figsize=figsize, sharex=True, squeeze=False)
-    bins = np.logspace(-4, 2, 61)
+    bins = np.logspace(-6, 2, 65)
     for row, (init, init_label) in enumerate([("glorot_normal", "Gaussian"), ("orthogonal", "orthogonal")]):
         for col, (act, sw, sb, label) in enumerate(JACOBIAN_CASES):
             ax = axes[row, col]
             sw = critical_sigma_w2(act, sb) if sw is None else sw
+            top = 1.0
             for k, depth in enumerate(depths):
                 r = jacobian_singular_values(
                     depth=depth,
@@ -162,6 +180,8 @@ def plot_jacobian_spectra(
                     seed=seed + k,
                 )
                 s = np.clip(r.singular_values, bins[0], bins[-1])
+                counts, _ = np.histogram(s, bins=bins)
+                top = max(top, float(counts[1:].max()))
                 ax.hist(
                     s,
                     bins=bins,
@@ -171,6 +191,7 @@ def plot_jacobian_spectra(
                     label=f"L={depth}: Var[$s^2$] {r.var_sq:.3g} (theory {r.predicted_var_sq:.3g})",
                 )
             ax.set_xscale("log")
+            ax.set_ylim(0, 1.15 * top)  # the first bin (zeros of ReLU, s < 1e-6) may run off the top
             ax.axvline(1.0, color="0.6", lw=0.8, ls=":")
             ax.set_title(f"{init_label} weights, {label}", fontsize=10)
             ax.legend(fontsize=7, loc="upper left")
@@ -180,7 +201,8 @@ def plot_jacobian_spectra(
                 ax.set_ylabel(f"count (of {width})")
     fig.suptitle(
         "Dynamical isometry: orthogonal tanh keeps the spectrum at 1 at every depth; "
-        f"Gaussian weights and ReLU spread it (width {width}, one network per depth)"
+        f"Gaussian weights and ReLU spread it\n(width {width}, one network per depth; "
+        "$s < 10^{-6}$, e.g. ReLU's dead directions, in the first bin)"
     )
     fig.tight_layout()
     return PlotResult(fig)

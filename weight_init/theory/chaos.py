@@ -19,7 +19,7 @@ versions). With ``Dz`` the standard normal measure:
   ``chi_1 < 1``: the ordered phase, ``c* = 1`` is stable and inputs become equal; ``chi_1 > 1``:
   the chaotic phase, a second fixed point ``c* < 1`` is stable and nearby inputs decorrelate
   (:func:`correlation_fixed_point`). ``chi_1 = 1`` is the critical line
-  (:func:`critical_sigma_w2`).
+  (:func:`weight_init.theory.critical.critical_sigma_w2`).
 * **Depth scales** (Schoenholz eqs. 7 and 9): ``|q^l - q*| ~ exp(-l / xi_q)`` with
   ``xi_q^{-1} = -ln[chi_1 + sigma_w^2 int Dz phi''(sqrt(q*) z) phi(sqrt(q*) z)]`` (the slope
   of the length map at ``q*``), and ``|c^l - c*| ~ exp(-l / xi_c)`` with
@@ -64,7 +64,6 @@ __all__ = [
     "correlation_map",
     "correlation_fixed_point",
     "depth_scales",
-    "critical_sigma_w2",
 ]
 
 #: Nodes per panel of the first, coarse stage of the correlation's Newton iteration.
@@ -365,58 +364,9 @@ def depth_scales(activation: ActivationLike, sigma_w2: Any, sigma_b2: Any = 0.0)
     c, chi_c = _correlation_fixed_point(act, sw, sb, q, chi)
     with np.errstate(divide="ignore", invalid="ignore"):
         xi_q = np.where(np.isinf(q) | (q >= Q_INF), np.nan, -1.0 / np.log(slope_q))
+        # On the critical line of tanh without bias the slope is 1 up to rounding.
+        xi_q = np.where(np.abs(slope_q - 1.0) <= 1e-9, np.inf, xi_q)
         xi_c = -1.0 / np.log(chi_c)
     xi_c = np.where(np.abs(chi_c - 1.0) <= 1e-10, np.inf, xi_c)
     fields = [xi_q, xi_c, q, c, chi, chi_c]
     return DepthScales(*(_out(f.reshape(shape), scalar) for f in fields))
-
-
-def critical_sigma_w2(
-    activation: ActivationLike, sigma_b2: Any = 0.0, *, hi: float = 1e4, tol: float = 1e-12
-):
-    """The weight variance ``sigma_w^2`` on the critical line ``chi_1 = 1`` for a given bias.
-
-    Bisection of ``chi_1(sigma_w^2, sigma_b^2) - 1`` in ``sigma_w^2`` (``chi_1`` grows with
-    ``sigma_w^2``): 2 for ReLU at any bias, 1 for tanh without bias (the order-to-chaos
-    transition of Poole et al. 2016, Fig. 2; Schoenholz et al. 2017, Fig. 1). ``nan`` where
-    ``chi_1 < 1`` up to ``sigma_w^2 = hi``.
-
-    Parameters
-    ----------
-    activation : name, Activation or callable
-    sigma_b2 : float or array_like
-    hi : float, default 1e4
-        Largest ``sigma_w^2`` searched.
-    tol : float, default 1e-12
-        Relative width at which the bisection stops.
-
-    Returns
-    -------
-    float or ndarray
-    """
-    act = get_activation(activation)
-    (sb,), scalar = _params(sigma_b2)
-    sbf = sb.ravel()
-    lo = np.zeros_like(sbf)
-    up = np.ones_like(sbf)
-
-    def chi_at(sw):
-        q = _fixed_point(act, sw, sbf, 1.0, 1e-13, 200)
-        return _chi1_at(act, sw, q)
-
-    # Bracket: double the upper end until chi_1 >= 1.
-    need = chi_at(up) < 1.0
-    while need.any() and up.max() < hi:
-        lo = np.where(need, up, lo)
-        up = np.where(need, np.minimum(2.0 * up, hi), up)
-        need = need & (chi_at(up) < 1.0)
-    found = ~need
-    for _ in range(200):
-        mid = 0.5 * (lo + up)
-        above = chi_at(mid) >= 1.0
-        up = np.where(above, mid, up)
-        lo = np.where(above, lo, mid)
-        if np.all(up - lo <= tol * up):
-            break
-    out = np.where(found, 0.5 * (lo + up), np.nan).reshape(sb.shape)
-    return _out(out, scalar)

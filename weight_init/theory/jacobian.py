@@ -149,7 +149,9 @@ def jacobian_singular_values(
     )
     mu1, mu2 = float(mu1), float(mu2)
     mean = chi**depth
-    var = mean**2 * depth * (mu2 / mu1**2 - 1.0 + weight_spread(fn))
+    spread_d = mu2 / mu1**2 - 1.0
+    spread_d = 0.0 if abs(spread_d) < 1e-12 else spread_d  # a constant derivative (linear)
+    var = mean**2 * depth * (spread_d + weight_spread(fn))
     return JacobianSpectrum(
         singular_values=s,
         mean_sq=float(np.mean(lam)),
