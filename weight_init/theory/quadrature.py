@@ -170,7 +170,7 @@ def expect_2d(
     c: np.ndarray,
     *,
     n: int = NODES,
-    chunk: int = 256,
+    chunk: int = 128,
 ) -> list[np.ndarray]:
     """``E[term(u1, u2)]`` for centred Gaussians of variance ``q`` and correlation ``c``.
 
