@@ -291,7 +291,11 @@ def _correlation_fixed_point(act, sw, sb, q, chi):
     c = np.ones_like(q)
     length = _next_length(act, sw, sb, q)
     chi_c = chi * effective_q(q) / length  # the slope at c = 1 (chi_1 at a finite q* > 0)
-    ch = np.flatnonzero(chi_c > 1.0 + 1e-10)  # slope 1 (ReLU without bias): marginal, c* = 1
+    # Slope 1 (ReLU without bias; an asymptotically homogeneous activation at q* = inf, where
+    # the stand-in q = 1e300 leaves a rounding-level excess): marginal, c* = 1.
+    marginal = np.abs(chi_c - 1.0) <= np.where(np.isinf(q), 1e-6, 1e-10)
+    chi_c = np.where(marginal, 1.0, chi_c)
+    ch = np.flatnonzero((chi_c > 1.0) & ~marginal)
     if ch.size:
         args = (sw[ch], sb[ch], q[ch], length[ch])
         cc = _newton_c(act, *args, np.zeros(ch.size), COARSE_NODES, 1e-7, 100)
