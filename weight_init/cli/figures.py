@@ -81,6 +81,8 @@ FIGURES: tuple[CommittedFigure, ...] = (
         output_flag="--figure",
     ),
     CommittedFigure("explorer.png", None),
+    CommittedFigure("phase-diagram.png", "weight_init.cli.order_chaos", ("--figure", "phase")),
+    CommittedFigure("jacobian-spectra.png", "weight_init.cli.order_chaos", ("--figure", "jacobian")),
 )
 
 
