@@ -1,0 +1,188 @@
+"""The per-layer statistics, defined once: numpy functions of a layer's arrays.
+
+Three users compute them from these functions and nothing else:
+:func:`weight_init.keras_tools.model_stats.layer_stats` (one look at a model on one
+batch), :class:`weight_init.keras_tools.callback.LayerStatsCallback` (every ``K`` steps
+of the user's ``fit``) and the loss study's recorder
+(:mod:`weight_init.studies.loss_progression.recorder`, the fused CNN while it trains).
+
+For one layer with output ``H = f(Z)`` (``Z`` before its own activation ``f``; ``Z = H``
+for a linear layer), kernel ``W`` and kernel gradient ``G = dL/dW``, every statistic is
+over **every element** of the tensor (examples, positions, channels or units), a
+population statistic (``ddof = 0``), accumulated in float64 from the arrays as they are
+(float32 values are not rounded first):
+
+``act_mean``, ``act_std``
+    ``mean(H)``, ``std(H)``.
+``preact_std``
+    ``std(Z)``.
+``dead_fraction``
+    for a ReLU-like ``f`` (:data:`RELU_LIKE`): the share of units (Dense) or channels
+    (Conv) ``c`` with ``Z[..., c] <= 0`` at every example and position of the batch, i.e.
+    whose ReLU output is exactly 0 throughout; NaN for every other ``f``.
+``saturated_fraction``
+    for a bounded ``f`` (:data:`SATURATING`): the share of outputs beyond 99 % of the
+    range, ``|H - centre| > reach`` (tanh: ``|H| > 0.99``; sigmoid: ``|H - 0.5| >
+    0.495``); NaN for every other ``f``.
+``weight_std``
+    ``std(W)`` (biases excluded).
+``grad_std``
+    ``std(G)``.
+``update_ratio``
+    ``||W_after - W_before|| / ||W_before||`` (Frobenius norms) of one training step's
+    update, the quantity of Karpathy's "about 1e-3" rule of thumb; NaN when
+    ``W_before = 0``.
+
+The activation histogram of a record counts ``H`` on fixed bin edges (:func:`histogram`):
+values beyond the edges are counted in the first or last bin, so every record's counts
+sum to the number of elements.
+
+Only numpy is imported.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "STAT_COLUMNS",
+    "RELU_LIKE",
+    "SATURATING",
+    "HIST_BINS",
+    "moments",
+    "std",
+    "dead_fraction",
+    "saturated_fraction",
+    "update_ratio",
+    "histogram_edges",
+    "histogram",
+    "layer_statistics",
+]
+
+#: The statistics of one layer at one record, in the order every table shows them.
+STAT_COLUMNS = (
+    "act_mean",
+    "act_std",
+    "preact_std",
+    "dead_fraction",
+    "saturated_fraction",
+    "weight_std",
+    "grad_std",
+    "update_ratio",
+)
+#: Activations whose units can die: the dead fraction is reported for them.
+RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu")
+#: Bounded activations: ``name: (centre, reach)``, the saturated fraction is the share of
+#: outputs with ``|H - centre| > reach`` (99 % of the half-range).
+SATURATING = {"tanh": (0.0, 0.99), "sigmoid": (0.5, 0.495)}
+#: Bins of the activation histograms.
+HIST_BINS = 40
+
+
+def moments(values: Any) -> tuple[float, float]:
+    """``(mean, std)`` over every element, float64 accumulation, ``ddof = 0``.
+
+    NaN for an empty array; no warning for overflowing values (the result is inf or NaN).
+    """
+    a = np.asarray(values)
+    if a.size == 0:
+        return math.nan, math.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.mean(a, dtype=np.float64)), float(np.std(a, dtype=np.float64))
+
+
+def std(values: Any) -> float:
+    """``std`` over every element (float64 accumulation, ``ddof = 0``); NaN when empty."""
+    return moments(values)[1]
+
+
+def dead_fraction(preact: Any, activation: str, channel_axis: int = -1) -> float:
+    """Share of units/channels whose pre-activation is ``<= 0`` everywhere in the batch.
+
+    Parameters
+    ----------
+    preact : array
+        ``Z``, shape ``(batch, ..., channels)`` (or channels first, see ``channel_axis``).
+    activation : str
+        The layer's activation name; NaN unless it is in :data:`RELU_LIKE`.
+    channel_axis : int
+        The axis of the units or channels.
+    """
+    if activation not in RELU_LIKE:
+        return math.nan
+    z = np.asarray(preact)
+    if z.size == 0:
+        return math.nan
+    axis = channel_axis % z.ndim
+    others = tuple(a for a in range(z.ndim) if a != axis)
+    return float(np.mean(np.all(z <= 0, axis=others)))
+
+
+def saturated_fraction(act: Any, activation: str) -> float:
+    """Share of outputs ``H`` with ``|H - centre| > reach`` (:data:`SATURATING`); NaN else."""
+    if activation not in SATURATING:
+        return math.nan
+    h = np.asarray(act)
+    if h.size == 0:
+        return math.nan
+    centre, reach = SATURATING[activation]
+    return float(np.mean(np.abs(h - centre) > reach))
+
+
+def update_ratio(before: Any, after: Any) -> float:
+    """``||after - before|| / ||before||`` (Frobenius, float64); NaN when ``before = 0``."""
+    w0 = np.asarray(before, dtype=np.float64)
+    norm = float(np.linalg.norm(w0))
+    if not norm > 0:
+        return math.nan
+    return float(np.linalg.norm(np.asarray(after, dtype=np.float64) - w0)) / norm
+
+
+def histogram_edges(low: float, high: float, bins: int = HIST_BINS) -> np.ndarray:
+    """``bins + 1`` equal-width edges from ``low`` to ``high`` (to ``low + 1`` when they are equal)."""
+    low, high = float(low), float(high)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"histogram range must be finite, got ({low}, {high})")
+    if high <= low:
+        high = low + 1.0
+    return np.linspace(low, high, int(bins) + 1)
+
+
+def histogram(values: Any, edges: Any) -> np.ndarray:
+    """Counts of ``values`` on ``edges``; values beyond them in the first/last bin, NaNs dropped."""
+    e = np.asarray(edges, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = np.clip(v[~np.isnan(v)], e[0], e[-1])
+    return np.histogram(v, bins=e)[0]
+
+
+def layer_statistics(
+    act: Any,
+    preact: Any,
+    activation: str,
+    *,
+    kernel: Any = None,
+    grad: Any = None,
+    channel_axis: int = -1,
+    before: Any = None,
+    after: Any = None,
+) -> dict[str, float]:
+    """Every column of :data:`STAT_COLUMNS` for one layer (see the module docstring).
+
+    ``kernel`` (``W``), ``grad`` (``G``) and the kernels ``before``/``after`` one update
+    may be omitted: their columns are then NaN.
+    """
+    act_mean, act_std = moments(act)
+    return {
+        "act_mean": act_mean,
+        "act_std": act_std,
+        "preact_std": std(preact),
+        "dead_fraction": dead_fraction(preact, activation, channel_axis),
+        "saturated_fraction": saturated_fraction(act, activation),
+        "weight_std": math.nan if kernel is None else std(kernel),
+        "grad_std": math.nan if grad is None else std(grad),
+        "update_ratio": math.nan if before is None or after is None else update_ratio(before, after),
+    }
