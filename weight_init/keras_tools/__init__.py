@@ -6,6 +6,8 @@ every layer's signal on one batch, and LSUV.
 * :func:`layer_stats` and :func:`plot_model_stats`: per-layer activation, pre-activation,
   weight and gradient statistics of a built model, beside the mean-field theory.
 * :func:`lsuv`: Mishkin & Matas' layer-sequential unit-variance initialization.
+* :mod:`weight_init.keras_tools.probe`: the look inside a built model both share (its
+  kernel layers, their inputs, outputs and pre-activations on a batch, kernel gradients).
 
 Keras is imported when these are called, not when this package is imported.
 """

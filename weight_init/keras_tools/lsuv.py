@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from weight_init import initializers
-from weight_init.keras_tools.model_stats import activation_name, kernel_layers, model_input, preactivation
+from weight_init.keras_tools.probe import activation_name, kernel_layers, model_input, preactivation
 
 __all__ = ["LOG_COLUMNS", "BOUNDED", "LSUV_INIT", "lsuv", "apply_lsuv_to_branch", "lsuv_branches"]
 

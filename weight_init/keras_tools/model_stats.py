@@ -44,21 +44,31 @@ in-training recording of issue 9):
 
 The forward pass runs with ``training=False`` (no dropout, batch-norm in inference mode).
 
-Gradients: Keras 3 has no backend-neutral gradient, so one private helper
-(:func:`_kernel_gradients`) dispatches on ``keras.backend.backend()``: TensorFlow's
-``GradientTape``, JAX's ``jax.grad`` of a stateless call, torch's ``autograd.grad``;
-everything else uses ``keras.ops``. Keras, pandas and matplotlib are imported inside the
+The model is probed and its gradients taken by :mod:`weight_init.keras_tools.probe`
+(the one backend-specific piece: TensorFlow's ``GradientTape``, JAX's ``jax.grad``,
+torch's ``autograd.grad``). Keras, pandas and matplotlib are imported inside the
 functions.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["COLUMNS", "kernel_layers", "layer_stats", "plot_model_stats"]
+from weight_init.keras_tools.probe import (
+    activation_name,
+    batch_size,
+    channel_axis,
+    kernel_gradients,
+    kernel_layers,
+    loss_function,
+    preactivation,
+    probe_outputs,
+)
+
+__all__ = ["COLUMNS", "RELU_LIKE", "SATURATING", "THEORY_ACTIVATIONS", "layer_stats", "plot_model_stats"]
 
 #: Columns of :func:`layer_stats`' table, in order.
 COLUMNS = (
@@ -87,191 +97,6 @@ SATURATING = {"tanh": (0.0, 0.99), "sigmoid": (0.5, 0.495)}
 #: Keras activations whose law :mod:`weight_init.activations` defines identically.
 THEORY_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "elu", "selu")
 _PLAIN_LAYERS = ("Dense", "Conv1D", "Conv2D", "Conv3D")
-
-
-def _keras() -> Any:
-    from weight_init._optional import import_keras
-
-    return import_keras()
-
-
-def kernel_layers(model: Any) -> list:
-    """The layers of ``model`` that have a ``kernel``, in the model's order.
-
-    Raises
-    ------
-    ValueError
-        ``model`` is not a built Keras model with a graph (``Sequential`` or functional,
-        called once or given an ``Input``), or has no layer with a kernel.
-    """
-    keras = _keras()
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
-    try:
-        model.inputs  # noqa: B018  (a subclassed or unbuilt model has none: raises)
-    except (AttributeError, ValueError):
-        model_inputs = None
-    else:
-        model_inputs = model.inputs
-    if not model_inputs:
-        raise ValueError(
-            f"model {model.name!r} has no input graph: give it a keras.Input (Sequential or "
-            "functional model) and build it before calling layer_stats or lsuv"
-        )
-    layers = [layer for layer in model.layers if getattr(layer, "kernel", None) is not None]
-    if not layers:
-        raise ValueError(f"model {model.name!r} has no layer with a kernel (Dense, Conv, ...)")
-    return layers
-
-
-def model_input(model: Any) -> Any:
-    """The model's symbolic input, in the structure its call expects (one tensor or a list)."""
-    inputs = list(model.inputs)
-    return inputs[0] if len(inputs) == 1 else inputs
-
-
-def activation_name(layer: Any) -> str:
-    """The name of a layer's own activation: ``'relu'``, ``'linear'`` (none), ..."""
-    fn = getattr(layer, "activation", None)
-    if fn is None:
-        return "linear"
-    return str(getattr(fn, "__name__", type(fn).__name__))
-
-
-def _channel_axis(layer: Any, ndim: int) -> int:
-    return 1 if getattr(layer, "data_format", None) == "channels_first" and ndim > 2 else ndim - 1
-
-
-def preactivation(layer: Any, inputs: Any) -> Any:
-    """The output of ``layer`` on ``inputs`` before its activation (its kernel and bias).
-
-    The layer is called with its ``activation`` set to linear for the call, and restored.
-    """
-    keras = _keras()
-    saved = getattr(layer, "activation", None)
-    if saved is None or activation_name(layer) == "linear":
-        return layer(inputs)
-    layer.activation = keras.activations.linear
-    try:
-        return layer(inputs)
-    finally:
-        layer.activation = saved
-
-
-def _probe_outputs(model: Any, layers: Sequence[Any], x: Any) -> list[tuple[Any, Any]]:
-    """``(input, output)`` of every layer in ``layers`` for the batch ``x``, one pass."""
-    keras = _keras()
-    tensors = []
-    for layer in layers:
-        try:
-            tensors.extend([layer.input, layer.output])
-        except (AttributeError, ValueError) as exc:
-            raise ValueError(
-                f"layer {layer.name!r} has no single input and output in the model's graph "
-                f"({exc}); a layer used twice or inside a nested model cannot be probed"
-            ) from None
-    probe = keras.Model(model_input(model), tensors)
-    try:
-        outs = probe(x, training=False)
-    except Exception as exc:  # a batch of the wrong shape or dtype
-        raise ValueError(f"model {model.name!r} cannot run on x: {exc}") from None
-    return [(outs[2 * i], outs[2 * i + 1]) for i in range(len(layers))]
-
-
-def _kernel_gradients(model: Any, x: Any, loss_fn: Callable[[Any], Any], kernels: Sequence[Any]) -> list:
-    """``d loss_fn(model(x)) / dK`` for every kernel variable ``K``, as numpy arrays.
-
-    The one backend-specific piece of this module. ``None`` for a kernel that is not
-    trainable or does not reach the loss.
-    """
-    keras = _keras()
-    backend = keras.backend.backend()
-    trainable = list(model.trainable_variables)
-    index = {id(v): i for i, v in enumerate(trainable)}
-    wanted = [index.get(id(k)) for k in kernels]
-    chosen = [i for i in wanted if i is not None]
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            loss = loss_fn(model(x, training=False))
-        grads = tape.gradient(loss, [trainable[i].value for i in chosen])
-    elif backend == "jax":
-        import jax
-
-        values = [v.value for v in trainable]
-        frozen = [v.value for v in model.non_trainable_variables]
-
-        def loss_of(selected: list) -> Any:
-            current = list(values)
-            for i, value in zip(chosen, selected):
-                current[i] = value
-            out, _ = model.stateless_call(current, frozen, x, training=False)
-            return loss_fn(out)
-
-        grads = jax.grad(loss_of)([values[i] for i in chosen])
-    elif backend == "torch":
-        import torch
-
-        loss = loss_fn(model(x, training=False))
-        grads = torch.autograd.grad(loss, [trainable[i].value for i in chosen], allow_unused=True)
-    else:
-        raise ValueError(
-            f"layer_stats computes gradients on the tensorflow, jax and torch backends; this is {backend!r}"
-        )
-    by_index = dict(zip(chosen, grads))
-    return [
-        None
-        if i is None or by_index.get(i) is None
-        else np.asarray(keras.ops.convert_to_numpy(by_index[i]), dtype=np.float64)
-        for i in wanted
-    ]
-
-
-def _as_list(out: Any) -> list:
-    if isinstance(out, dict):
-        return [out[k] for k in sorted(out)]
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def _loss_function(model: Any, x: Any, y: Any, loss: Any, seed: Any) -> Callable[[Any], Any]:
-    """The scalar loss of the model's output that the gradients are taken of."""
-    keras = _keras()
-    ops = keras.ops
-    if y is None:
-        if loss is not None:
-            raise ValueError("loss= needs y; without y the upstream gradient is standard normal")
-        from weight_init.validation import as_generator
-
-        gen = as_generator(seed)
-        if gen is None:
-            gen = np.random.default_rng()
-        shapes = [tuple(int(s) for s in o.shape) for o in _as_list(model(x, training=False))]
-        upstream = [gen.standard_normal(shape).astype(np.float32) for shape in shapes]
-
-        def probe_loss(out: Any) -> Any:
-            total = 0.0
-            for o, g in zip(_as_list(out), upstream):
-                total = total + ops.sum(ops.cast(o, "float32") * ops.convert_to_tensor(g))
-            return total / shapes[0][0]
-
-        return probe_loss
-    if loss is None:
-        loss = getattr(model, "loss", None)
-        if loss is None:
-            raise ValueError(
-                "layer_stats with y needs a loss: compile the model or pass loss= (a Keras "
-                "loss name such as 'categorical_crossentropy', or a function loss(y, out))"
-            )
-    fn = keras.losses.get(loss) if isinstance(loss, str) else loss
-    if not callable(fn):
-        raise ValueError(f"loss must be a Keras loss name or a function loss(y, out), got {loss!r}")
-    y_t = ops.convert_to_tensor(np.asarray(y, dtype=np.float32))
-
-    def data_loss(out: Any) -> Any:
-        return ops.mean(fn(y_t, ops.cast(out, "float32")))
-
-    return data_loss
 
 
 def _theory(layer: Any, act: str, kernel: np.ndarray, bias: np.ndarray | None, m_in: float) -> tuple:
@@ -342,14 +167,15 @@ def layer_stats(
 
     pd = require("pandas", "plots")
 
+    from weight_init._optional import import_keras
     from weight_init.initializers import compute_fans
 
-    keras = _keras()
+    keras = import_keras()
     layers = kernel_layers(model)
-    pairs = _probe_outputs(model, layers, x)
-    batch = int(_as_list(x)[0].shape[0]) if not hasattr(x, "shape") else int(x.shape[0])
-    grads = _kernel_gradients(
-        model, x, _loss_function(model, x, y, loss, seed), [layer.kernel for layer in layers]
+    pairs = probe_outputs(model, layers, x)
+    batch = batch_size(x)
+    grads = kernel_gradients(
+        model, x, loss_function(model, x, y, loss, seed), [layer.kernel for layer in layers]
     )
     to_np = keras.ops.convert_to_numpy
     rows = []
@@ -360,7 +186,7 @@ def layer_stats(
         kernel = np.asarray(to_np(layer.kernel), dtype=np.float64)
         bias_var = getattr(layer, "bias", None)
         bias = None if bias_var is None else np.asarray(to_np(bias_var), dtype=np.float64)
-        axis = _channel_axis(layer, h.ndim)
+        axis = channel_axis(layer, h.ndim)
         dead = math.nan
         if act in RELU_LIKE:
             others = tuple(a for a in range(z.ndim) if a != axis)

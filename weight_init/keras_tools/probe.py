@@ -1,0 +1,248 @@
+"""Look inside any built Keras 3 model: its kernel layers, their inputs and outputs on a
+batch, their pre-activations, and the gradient of a loss with respect to their kernels.
+
+The pieces :mod:`weight_init.keras_tools.model_stats` (one look at a model) and
+:mod:`weight_init.keras_tools.lsuv` (LSUV) share:
+
+* :func:`kernel_layers`: the layers with a ``kernel``, in the model's order;
+* :func:`model_input`, :func:`probe_outputs`: every such layer's ``(input, output)`` on a
+  batch, in one forward pass (``training=False``);
+* :func:`activation_name`, :func:`preactivation`, :func:`channel_axis`: a layer's own
+  activation, its output before it, and the axis of its units or channels;
+* :func:`loss_function`, :func:`kernel_gradients`: the scalar loss the gradients are
+  taken of (the data loss with targets, else a seeded standard-normal upstream
+  gradient) and ``dL/dK`` for every kernel ``K``.
+
+Gradients: Keras 3 has no backend-neutral gradient, so :func:`kernel_gradients`
+dispatches on ``keras.backend.backend()``: TensorFlow's ``GradientTape``, JAX's
+``jax.grad`` of a stateless call, torch's ``autograd.grad``; everything else uses
+``keras.ops``. Keras is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "kernel_layers",
+    "model_input",
+    "activation_name",
+    "channel_axis",
+    "preactivation",
+    "as_list",
+    "batch_size",
+    "probe_outputs",
+    "loss_function",
+    "kernel_gradients",
+]
+
+
+def _keras() -> Any:
+    from weight_init._optional import import_keras
+
+    return import_keras()
+
+
+def kernel_layers(model: Any) -> list:
+    """The layers of ``model`` that have a ``kernel``, in the model's order.
+
+    Raises
+    ------
+    ValueError
+        ``model`` is not a built Keras model with a graph (``Sequential`` or functional,
+        called once or given an ``Input``), or has no layer with a kernel.
+    """
+    keras = _keras()
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+    try:
+        model.inputs  # noqa: B018  (a subclassed or unbuilt model has none: raises)
+    except (AttributeError, ValueError):
+        model_inputs = None
+    else:
+        model_inputs = model.inputs
+    if not model_inputs:
+        raise ValueError(
+            f"model {model.name!r} has no input graph: give it a keras.Input (Sequential or "
+            "functional model) and build it before calling layer_stats or lsuv"
+        )
+    layers = [layer for layer in model.layers if getattr(layer, "kernel", None) is not None]
+    if not layers:
+        raise ValueError(f"model {model.name!r} has no layer with a kernel (Dense, Conv, ...)")
+    return layers
+
+
+def model_input(model: Any) -> Any:
+    """The model's symbolic input, in the structure its call expects (one tensor or a list)."""
+    inputs = list(model.inputs)
+    return inputs[0] if len(inputs) == 1 else inputs
+
+
+def activation_name(layer: Any) -> str:
+    """The name of a layer's own activation: ``'relu'``, ``'linear'`` (none), ..."""
+    fn = getattr(layer, "activation", None)
+    if fn is None:
+        return "linear"
+    return str(getattr(fn, "__name__", type(fn).__name__))
+
+
+def channel_axis(layer: Any, ndim: int) -> int:
+    """The axis of a layer's units or channels in its ``ndim``-dimensional output.
+
+    The last axis, or 1 for a ``channels_first`` layer with an output of more than two axes.
+    """
+    return 1 if getattr(layer, "data_format", None) == "channels_first" and ndim > 2 else ndim - 1
+
+
+def preactivation(layer: Any, inputs: Any) -> Any:
+    """The output of ``layer`` on ``inputs`` before its activation (its kernel and bias).
+
+    The layer is called with its ``activation`` set to linear for the call, and restored.
+    """
+    keras = _keras()
+    saved = getattr(layer, "activation", None)
+    if saved is None or activation_name(layer) == "linear":
+        return layer(inputs)
+    layer.activation = keras.activations.linear
+    try:
+        return layer(inputs)
+    finally:
+        layer.activation = saved
+
+
+def as_list(out: Any) -> list:
+    """A model's output(s) as a list: a dict's values by sorted key, a tuple/list as is."""
+    if isinstance(out, dict):
+        return [out[k] for k in sorted(out)]
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def batch_size(x: Any) -> int:
+    """The number of examples in a batch ``x`` (one array, or a list/dict of arrays)."""
+    return int(x.shape[0]) if hasattr(x, "shape") else int(as_list(x)[0].shape[0])
+
+
+def probe_outputs(model: Any, layers: Sequence[Any], x: Any) -> list[tuple[Any, Any]]:
+    """``(input, output)`` of every layer in ``layers`` for the batch ``x``, one pass.
+
+    Raises
+    ------
+    ValueError
+        A layer without a single input and output in the model's graph, or a batch the
+        model cannot run on.
+    """
+    keras = _keras()
+    tensors = []
+    for layer in layers:
+        try:
+            tensors.extend([layer.input, layer.output])
+        except (AttributeError, ValueError) as exc:
+            raise ValueError(
+                f"layer {layer.name!r} has no single input and output in the model's graph "
+                f"({exc}); a layer used twice or inside a nested model cannot be probed"
+            ) from None
+    probe = keras.Model(model_input(model), tensors)
+    try:
+        outs = probe(x, training=False)
+    except Exception as exc:  # a batch of the wrong shape or dtype
+        raise ValueError(f"model {model.name!r} cannot run on x: {exc}") from None
+    return [(outs[2 * i], outs[2 * i + 1]) for i in range(len(layers))]
+
+
+def loss_function(model: Any, x: Any, y: Any, loss: Any, seed: Any) -> Callable[[Any], Any]:
+    """The scalar loss of the model's output that the gradients are taken of.
+
+    With ``y``: ``mean_i loss(y_i, model(x)_i)`` (``loss`` a Keras loss name or a function
+    ``loss(y, out)``; default the model's compiled loss). Without ``y``:
+    ``L = (1/N) sum_i G_i . model(x)_i`` with a standard-normal upstream gradient
+    ``G = dL/d(output)`` drawn once from ``seed`` (``N`` the batch size), as in
+    :func:`weight_init.propagation.propagation_stats`.
+    """
+    keras = _keras()
+    ops = keras.ops
+    if y is None:
+        if loss is not None:
+            raise ValueError("loss= needs y; without y the upstream gradient is standard normal")
+        from weight_init.validation import as_generator
+
+        gen = as_generator(seed)
+        if gen is None:
+            gen = np.random.default_rng()
+        shapes = [tuple(int(s) for s in o.shape) for o in as_list(model(x, training=False))]
+        upstream = [gen.standard_normal(shape).astype(np.float32) for shape in shapes]
+
+        def probe_loss(out: Any) -> Any:
+            total = 0.0
+            for o, g in zip(as_list(out), upstream):
+                total = total + ops.sum(ops.cast(o, "float32") * ops.convert_to_tensor(g))
+            return total / shapes[0][0]
+
+        return probe_loss
+    if loss is None:
+        loss = getattr(model, "loss", None)
+        if loss is None:
+            raise ValueError(
+                "layer_stats with y needs a loss: compile the model or pass loss= (a Keras "
+                "loss name such as 'categorical_crossentropy', or a function loss(y, out))"
+            )
+    fn = keras.losses.get(loss) if isinstance(loss, str) else loss
+    if not callable(fn):
+        raise ValueError(f"loss must be a Keras loss name or a function loss(y, out), got {loss!r}")
+    y_t = ops.convert_to_tensor(np.asarray(y, dtype=np.float32))
+
+    def data_loss(out: Any) -> Any:
+        return ops.mean(fn(y_t, ops.cast(out, "float32")))
+
+    return data_loss
+
+
+def kernel_gradients(model: Any, x: Any, loss_fn: Callable[[Any], Any], kernels: Sequence[Any]) -> list:
+    """``d loss_fn(model(x)) / dK`` for every kernel variable ``K``, as float64 numpy arrays.
+
+    The one backend-specific piece of the package's Keras tools. ``None`` for a kernel that
+    is not trainable or does not reach the loss.
+    """
+    keras = _keras()
+    backend = keras.backend.backend()
+    trainable = list(model.trainable_variables)
+    index = {id(v): i for i, v in enumerate(trainable)}
+    wanted = [index.get(id(k)) for k in kernels]
+    chosen = [i for i in wanted if i is not None]
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn(model(x, training=False))
+        grads = tape.gradient(loss, [trainable[i].value for i in chosen])
+    elif backend == "jax":
+        import jax
+
+        values = [v.value for v in trainable]
+        frozen = [v.value for v in model.non_trainable_variables]
+
+        def loss_of(selected: list) -> Any:
+            current = list(values)
+            for i, value in zip(chosen, selected):
+                current[i] = value
+            out, _ = model.stateless_call(current, frozen, x, training=False)
+            return loss_fn(out)
+
+        grads = jax.grad(loss_of)([values[i] for i in chosen])
+    elif backend == "torch":
+        import torch
+
+        loss = loss_fn(model(x, training=False))
+        grads = torch.autograd.grad(loss, [trainable[i].value for i in chosen], allow_unused=True)
+    else:
+        raise ValueError(
+            f"layer_stats computes gradients on the tensorflow, jax and torch backends; this is {backend!r}"
+        )
+    by_index = dict(zip(chosen, grads))
+    return [
+        None
+        if i is None or by_index.get(i) is None
+        else np.asarray(keras.ops.convert_to_numpy(by_index[i]), dtype=np.float64)
+        for i in wanted
+    ]
