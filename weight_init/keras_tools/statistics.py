@@ -57,6 +57,8 @@ __all__ = [
     "dead_fraction",
     "saturated_fraction",
     "update_ratio",
+    "BOUNDED_RANGES",
+    "histogram_range",
     "histogram_edges",
     "histogram",
     "layer_statistics",
@@ -80,6 +82,16 @@ RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu")
 SATURATING = {"tanh": (0.0, 0.99), "sigmoid": (0.5, 0.495)}
 #: Bins of the activation histograms.
 HIST_BINS = 40
+#: The output range of bounded activations: their histograms are counted on it.
+BOUNDED_RANGES = {
+    "tanh": (-1.0, 1.0),
+    "hard_tanh": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "sigmoid": (0.0, 1.0),
+    "hard_sigmoid": (0.0, 1.0),
+    "sparse_sigmoid": (0.0, 1.0),
+    "relu6": (0.0, 6.0),
+}
 
 
 def moments(values: Any) -> tuple[float, float]:
@@ -139,6 +151,24 @@ def update_ratio(before: Any, after: Any) -> float:
     if not norm > 0:
         return math.nan
     return float(np.linalg.norm(np.asarray(after, dtype=np.float64) - w0)) / norm
+
+
+def histogram_range(values: Any, activation: str, headroom: float = 2.0) -> tuple[float, float]:
+    """The fixed range of a layer's activation histograms, chosen at its first record.
+
+    A bounded activation's output range (:data:`BOUNDED_RANGES`); otherwise
+    ``(headroom * min(H, 0), headroom * max(H, 0))`` of the first record's ``H``, so
+    that activations may grow to ``headroom`` times their first extent before they pile
+    up in the end bins (``(0, 1)`` when every value is 0 or none is finite).
+    """
+    if activation in BOUNDED_RANGES:
+        return BOUNDED_RANGES[activation]
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    low, high = headroom * min(float(v.min()), 0.0), headroom * max(float(v.max()), 0.0)
+    return (low, high) if high > low else (0.0, 1.0)
 
 
 def histogram_edges(low: float, high: float, bins: int = HIST_BINS) -> np.ndarray:

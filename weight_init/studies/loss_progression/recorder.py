@@ -45,7 +45,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from weight_init.keras_tools.model_stats import activation_name
+from weight_init.keras_tools.probe import activation_name
 from weight_init.keras_tools.statistics import STAT_COLUMNS, layer_statistics, std, update_ratio
 
 __all__ = ["LAYERS", "STATS_COLUMNS", "LayerStats", "LayerStatsRecorder", "rmsprop_gradient"]
