@@ -175,6 +175,8 @@ class _Watcher:
         from weight_init.keras_tools.probe import loss_function
 
         if self._layers is None:
+            if not model.built:  # a subclassed model before its first step: build it on x
+                model(self.x, training=False)
             self._layers = watched_layers(model)
             self._x = self.x
             self._loss_fn = loss_function(model, self._x, self.y, self.loss, self.seed)
