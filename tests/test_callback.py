@@ -79,10 +79,17 @@ def test_table_has_one_row_per_record_and_layer(trained):
     assert t[["act_std", "preact_std", "weight_std", "grad_std", "update_ratio"]].gt(0).all().all()
     for name, units in (("hidden", 16), ("squash", 8), ("out", 3)):
         edges, counts = cb.histograms[name]
-        assert len(edges) == 41 and len(counts) == len(steps)
+        assert len(counts) == len(steps)
         assert all(c.sum() == PROBE * units for c in counts)  # nothing dropped: end bins clip
-    tanh_edges = cb.histograms["squash"][0]
-    assert (tanh_edges[0], tanh_edges[-1]) == (-1.0, 1.0)
+    # Fixed log-magnitude bins: ReLU's from 0 (a zero bin, then 39 up to 1e3), the others
+    # symmetric (19 a side and (-1e-8, 1e-8) between).
+    relu, tanh = cb.histograms["hidden"][0], cb.histograms["squash"][0]
+    assert (
+        len(relu) == 41 and relu[0] == 0 and relu[1] == pytest.approx(1e-8) and relu[-1] == pytest.approx(1e3)
+    )
+    np.testing.assert_allclose(np.diff(np.log10(relu[1:])), 11 / 39)
+    assert len(tanh) == 40 and tanh[19:21] == pytest.approx([-1e-8, 1e-8])
+    np.testing.assert_allclose(tanh, -tanh[::-1])
 
 
 def test_first_record_equals_numpy_by_hand(trained):
@@ -220,7 +227,7 @@ def test_plot_returns_a_four_row_plot_result(trained):
     assert rows[0].get_ylim()[0] == 0  # std from 0: these stds span less than two decades
     assert any(line.get_ydata()[0] == 1e-3 for line in rows[2].get_lines())
     steps, edges, counts = cb.heat_map()  # default: the last hidden layer
-    assert counts.shape == (40, 4) and rows[3].get_ylabel() == "2 squash activation"
+    assert counts.shape == (39, 4) and rows[3].get_ylabel() == "2 squash activation"
     mesh = rows[3].collections[0]
     np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), np.log1p(counts).ravel())
     assert len(result.figure.axes) == 5  # and the colour bar

@@ -41,6 +41,7 @@ Keras, pandas and matplotlib are imported when the callback is made or used.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from typing import Any, Sequence
 
@@ -52,8 +53,8 @@ from weight_init.keras_tools.statistics import (
     STAT_COLUMNS,
     histogram,
     histogram_edges,
-    histogram_range,
     layer_statistics,
+    log_histogram_edges,
     update_ratio,
 )
 
@@ -168,6 +169,10 @@ class _Watcher:
         self._pending: Any = None
         self._writer: Any = None
         self._warned: set[str] = set()
+        #: Wall seconds spent recording, by part: ``probe`` (the forward and backward pass
+        #: on ``x``), ``statistics`` (numpy, histograms included), ``update`` (kernel
+        #: copies and update ratios), ``tensorboard`` (writing events).
+        self.seconds = {"probe": 0.0, "statistics": 0.0, "update": 0.0, "tensorboard": 0.0}
 
     # ------------------------------------------------------------------ recording
 
@@ -195,6 +200,7 @@ class _Watcher:
         layers = [layer for _, layer in self._layers]
         kernels = [layer.kernel for layer in layers]
         capture = _Capture(keras, layers)
+        start = time.perf_counter()
         if keras.backend.backend() == "jax":  # the gradient's call is traced: look in a second one
             grads = kernel_gradients(model, self._x, self._loss_fn, kernels)
             with capture:
@@ -202,6 +208,8 @@ class _Watcher:
         else:
             with capture:
                 grads = kernel_gradients(model, self._x, self._loss_fn, kernels)
+        mid = time.perf_counter()
+        self.seconds["probe"] += mid - start
         records = []
         for (name, layer), grad, kernel in zip(self._layers, grads, kernels):
             calls = capture.seen.get(id(layer), [])
@@ -221,13 +229,17 @@ class _Watcher:
                 act, axis = activation_name(layer), channel_axis(layer, h.ndim)
             stats = layer_statistics(h, z, act, kernel=w, grad=grad, channel_axis=axis)
             if name not in self.histograms:
-                low, high = self.hist_range or histogram_range(h, act)
-                self.histograms[name] = (histogram_edges(low, high, self.bins), [])
+                if self.hist_range is None:
+                    edges = log_histogram_edges(act, bins=self.bins)
+                else:
+                    edges = histogram_edges(*self.hist_range, self.bins)
+                self.histograms[name] = (edges, [])
             edges, counts = self.histograms[name]
             counts.append(histogram(h, edges))
             records.append((name, stats, w, h, grad))
         self.steps.append(self.step)
         self._pending = (self.step, self.epoch, records)
+        self.seconds["statistics"] += time.perf_counter() - mid
 
     def _update(self) -> None:
         """The update ratio of the recorded step; the rows and TensorBoard events."""
@@ -236,15 +248,21 @@ class _Watcher:
         to_np = import_keras().ops.convert_to_numpy
         step, epoch, records = self._pending
         self._pending = None
-        for (name, layer), (_, stats, before, h, grad) in zip(self._layers, records):
+        start = time.perf_counter()
+        for (name, layer), (_, stats, before, _, _) in zip(self._layers, records):
             stats["update_ratio"] = update_ratio(before, to_np(layer.kernel))
             self.rows.append((step, epoch, name, *(stats[c] for c in STAT_COLUMNS)))
-            if self._writer is not None:
-                self._writer.scalars(name, stats, step)
-                edges, counts = self.histograms[name]
-                self._writer.histogram(f"{name}/activations", h, step, edges=edges, counts=counts[-1])
-                if grad is not None:
-                    self._writer.histogram(f"{name}/gradients", grad, step)
+        mid = time.perf_counter()
+        self.seconds["update"] += mid - start
+        if self._writer is None:
+            return
+        for name, stats, _, h, grad in records:
+            self._writer.scalars(name, stats, step)
+            edges, counts = self.histograms[name]
+            self._writer.histogram(f"{name}/activations", h, step, edges=edges, counts=counts[-1])
+            if grad is not None:
+                self._writer.histogram(f"{name}/gradients", grad, step)
+        self.seconds["tensorboard"] += time.perf_counter() - mid
 
     # ------------------------------------------------------------------ results
 
@@ -296,6 +314,7 @@ class _Watcher:
             table,
             {None: (steps, edges, counts)},
             heat_layer=layer,
+            heat_linthresh=None if self.hist_range is not None else float(edges[edges > 0][0]),
             every=self.every,
             titles={None: title} if title else None,
             logy=logy,
@@ -333,8 +352,11 @@ def _define(keras: Any) -> type:
         bins : int, default 40
             Bins of the activation histograms.
         hist_range : (float, float), optional
-            The histograms' range for every layer; default per layer
-            :func:`weight_init.keras_tools.statistics.histogram_range` at its first record.
+            ``bins`` equal bins over this range for every layer. Default: fixed bins on the
+            log scale of ``|H|`` from 1e-8 to 1e3
+            (:func:`weight_init.keras_tools.statistics.log_histogram_edges`; a zero bin
+            and positive bins for a non-negative activation such as ReLU, both signs
+            otherwise), so that the heat map shows orders of magnitude.
 
         Attributes
         ----------

@@ -35,7 +35,9 @@ population statistic (``ddof = 0``), accumulated in float64 from the arrays as t
 
 The activation histogram of a record counts ``H`` on fixed bin edges (:func:`histogram`):
 values beyond the edges are counted in the first or last bin, so every record's counts
-sum to the number of elements.
+sum to the number of elements. The callback's default edges are the same for every
+record, on the log scale of ``|H|`` (:func:`log_histogram_edges`); the loss study's are
+equal bins from 0 to the largest activation of the run.
 
 Only numpy is imported.
 """
@@ -57,8 +59,8 @@ __all__ = [
     "dead_fraction",
     "saturated_fraction",
     "update_ratio",
-    "BOUNDED_RANGES",
-    "histogram_range",
+    "NONNEGATIVE",
+    "log_histogram_edges",
     "histogram_edges",
     "histogram",
     "layer_statistics",
@@ -82,16 +84,6 @@ RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu")
 SATURATING = {"tanh": (0.0, 0.99), "sigmoid": (0.5, 0.495)}
 #: Bins of the activation histograms.
 HIST_BINS = 40
-#: The output range of bounded activations: their histograms are counted on it.
-BOUNDED_RANGES = {
-    "tanh": (-1.0, 1.0),
-    "hard_tanh": (-1.0, 1.0),
-    "softsign": (-1.0, 1.0),
-    "sigmoid": (0.0, 1.0),
-    "hard_sigmoid": (0.0, 1.0),
-    "sparse_sigmoid": (0.0, 1.0),
-    "relu6": (0.0, 6.0),
-}
 
 
 def moments(values: Any) -> tuple[float, float]:
@@ -144,31 +136,43 @@ def saturated_fraction(act: Any, activation: str) -> float:
     return float(np.mean(np.abs(h - centre) > reach))
 
 
+def _norm(a: np.ndarray) -> float:
+    # Not numpy.linalg.norm: its BLAS dot spins threads against a training on the same cores.
+    return math.sqrt(float(np.sum(np.square(a))))
+
+
 def update_ratio(before: Any, after: Any) -> float:
     """``||after - before|| / ||before||`` (Frobenius, float64); NaN when ``before = 0``."""
     w0 = np.asarray(before, dtype=np.float64)
-    norm = float(np.linalg.norm(w0))
+    norm = _norm(w0)
     if not norm > 0:
         return math.nan
-    return float(np.linalg.norm(np.asarray(after, dtype=np.float64) - w0)) / norm
+    return _norm(np.asarray(after, dtype=np.float64) - w0) / norm
 
 
-def histogram_range(values: Any, activation: str, headroom: float = 2.0) -> tuple[float, float]:
-    """The fixed range of a layer's activation histograms, chosen at its first record.
+#: Activations whose output is never negative: their log-magnitude bins have no negative side.
+NONNEGATIVE = ("relu", "relu6", "sigmoid", "hard_sigmoid", "sparse_sigmoid", "softplus", "exp")
 
-    A bounded activation's output range (:data:`BOUNDED_RANGES`); otherwise
-    ``(headroom * min(H, 0), headroom * max(H, 0))`` of the first record's ``H``, so
-    that activations may grow to ``headroom`` times their first extent before they pile
-    up in the end bins (``(0, 1)`` when every value is 0 or none is finite).
+
+def log_histogram_edges(
+    activation: str = "linear", *, low: float = 1e-8, high: float = 1e3, bins: int = HIST_BINS
+) -> np.ndarray:
+    """Fixed bins on the magnitude's log scale, the same for every layer and record.
+
+    For an activation in :data:`NONNEGATIVE`: ``[0, low)`` (zeros, e.g. dead ReLU
+    outputs) and ``bins - 1`` bins of equal width in ``log10|H|`` from ``low`` to
+    ``high``. Otherwise symmetric: ``(-low, low)`` in the middle and ``(bins - 1) // 2``
+    log bins on either side. Vanishing and exploding activations then move across the
+    bins by orders of magnitude instead of piling up in one end bin.
     """
-    if activation in BOUNDED_RANGES:
-        return BOUNDED_RANGES[activation]
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return 0.0, 1.0
-    low, high = headroom * min(float(v.min()), 0.0), headroom * max(float(v.max()), 0.0)
-    return (low, high) if high > low else (0.0, 1.0)
+    if not 0 < low < high or not math.isfinite(high):
+        raise ValueError(f"log histogram bounds need 0 < low < high < inf, got {low}, {high}")
+    if activation in NONNEGATIVE:
+        return np.concatenate(
+            [[0.0], np.logspace(math.log10(low), math.log10(high), max(int(bins) - 1, 1) + 1)]
+        )
+    side = np.logspace(math.log10(low), math.log10(high), max((int(bins) - 1) // 2, 1) + 1)
+    return np.concatenate([-side[::-1], side])
 
 
 def histogram_edges(low: float, high: float, bins: int = HIST_BINS) -> np.ndarray:
@@ -182,11 +186,16 @@ def histogram_edges(low: float, high: float, bins: int = HIST_BINS) -> np.ndarra
 
 
 def histogram(values: Any, edges: Any) -> np.ndarray:
-    """Counts of ``values`` on ``edges``; values beyond them in the first/last bin, NaNs dropped."""
+    """Counts of ``values`` on ``edges`` (bins ``[e_i, e_i+1)``, the last one closed, as
+    ``numpy.histogram``); values beyond the edges in the first/last bin, NaNs dropped.
+
+    Counted by a binary search of every value among the edges (no sort of the values).
+    """
     e = np.asarray(edges, dtype=np.float64)
-    v = np.asarray(values, dtype=np.float64).ravel()
-    v = np.clip(v[~np.isnan(v)], e[0], e[-1])
-    return np.histogram(v, bins=e)[0]
+    v = np.asarray(values).ravel()
+    v = v[~np.isnan(v)] if np.issubdtype(v.dtype, np.floating) else v
+    index = np.clip(np.searchsorted(e, v, side="right") - 1, 0, len(e) - 2)
+    return np.bincount(index, minlength=len(e) - 1)
 
 
 def layer_statistics(

@@ -49,6 +49,7 @@ def plot_training_stats(
     *,
     group: str | None = None,
     heat_layer: str = "",
+    heat_linthresh: float | None = None,
     steps_per_epoch: int | None = None,
     every: int = 1,
     titles: Mapping[Any, str] | None = None,
@@ -71,6 +72,9 @@ def plot_training_stats(
         The column that splits the table into columns of the figure (e.g. ``'init'``).
     heat_layer : str
         The name of the layer of the heat map (its y label).
+    heat_linthresh : float, optional
+        Draw the heat map's y axis on a symmetric log scale, linear within
+        ``+-heat_linthresh`` (for log-magnitude bins).
     steps_per_epoch : int, optional
         Draw over epochs ``step / steps_per_epoch`` instead of steps.
     every : int
@@ -155,6 +159,9 @@ def plot_training_stats(
             cmap="viridis",
             shading="flat",
         )
+        if heat_linthresh is not None:
+            ax.set_yscale("symlog", linthresh=heat_linthresh)
+            ax.set_ylim(edges[0], edges[-1])
         ax.set_ylabel(f"{label.get(heat_layer, heat_layer)} activation" if j == 0 else "")
         ax.set_xlabel("Epoch" if steps_per_epoch else "Step")
         # Beneath the heat map, so that every row of the column keeps the same width.
