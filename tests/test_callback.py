@@ -308,3 +308,21 @@ def test_bad_arguments_are_value_errors():
         LayerStatsCallback(x[:0])
     with pytest.raises(ValueError, match="finite"):
         LayerStatsCallback(x, hist_range=(0, math.inf))
+
+
+def test_watch_training_script_errors_are_one_line():
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "weight_init.cli.watch_training", "--n-train", "100", "--probe", "500"],
+        env=dict(os.environ, MPLBACKEND="Agg"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "watch_training.py: error: --n-train must be at most 4000 and --probe at most --n-train (got 100 and 500)"
+    )
