@@ -326,3 +326,15 @@ def test_watch_training_script_errors_are_one_line():
     assert proc.stderr.strip().splitlines()[-1] == (
         "watch_training.py: error: --n-train must be at most 4000 and --probe at most --n-train (got 100 and 500)"
     )
+
+
+def test_log_histogram_counts_as_the_search_among_its_edges():
+    from weight_init.keras_tools.statistics import histogram, log_histogram, log_histogram_edges
+
+    rng = np.random.default_rng(0)
+    z = (rng.standard_normal(200_000) * 10.0 ** rng.uniform(-10, 4, 200_000)).astype(np.float32)
+    z[:5] = [0.0, np.nan, 1e9, -1e9, 1e-12]
+    for act, values in (("relu", np.maximum(z, 0)), ("tanh", z)):
+        fast, slow = log_histogram(values, act), histogram(values, log_histogram_edges(act))
+        assert fast.sum() == slow.sum() == len(z) - 1  # the NaN dropped, the rest all counted
+        assert np.abs(fast - slow).sum() <= 20  # values within float32 rounding of an edge

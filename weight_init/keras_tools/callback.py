@@ -54,6 +54,7 @@ from weight_init.keras_tools.statistics import (
     histogram,
     histogram_edges,
     layer_statistics,
+    log_histogram,
     log_histogram_edges,
     update_ratio,
 )
@@ -235,7 +236,10 @@ class _Watcher:
                     edges = histogram_edges(*self.hist_range, self.bins)
                 self.histograms[name] = (edges, [])
             edges, counts = self.histograms[name]
-            counts.append(histogram(h, edges))
+            if self.hist_range is None:
+                counts.append(log_histogram(h, act, bins=self.bins))
+            else:
+                counts.append(histogram(h, edges))
             records.append((name, stats, w, h, grad))
         self.steps.append(self.step)
         self._pending = (self.step, self.epoch, records)

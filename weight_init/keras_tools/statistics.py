@@ -61,6 +61,7 @@ __all__ = [
     "update_ratio",
     "NONNEGATIVE",
     "log_histogram_edges",
+    "log_histogram",
     "histogram_edges",
     "histogram",
     "layer_statistics",
@@ -89,13 +90,19 @@ HIST_BINS = 40
 def moments(values: Any) -> tuple[float, float]:
     """``(mean, std)`` over every element, float64 accumulation, ``ddof = 0``.
 
-    NaN for an empty array; no warning for overflowing values (the result is inf or NaN).
+    Two passes, ``mean`` and then ``mean((x - mean)^2)``, in the array's own float type
+    with float64 sums (no float64 copy of a float32 array). NaN for an empty array; no
+    warning for overflowing values (the result is inf or NaN).
     """
     a = np.asarray(values)
     if a.size == 0:
         return math.nan, math.nan
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.mean(a, dtype=np.float64)), float(np.std(a, dtype=np.float64))
+        mean = float(np.mean(a, dtype=np.float64))
+        if not np.issubdtype(a.dtype, np.floating):
+            a = a.astype(np.float64)
+        centred = a - a.dtype.type(mean)
+        return mean, math.sqrt(float(np.mean(np.square(centred, out=centred), dtype=np.float64)))
 
 
 def std(values: Any) -> float:
@@ -122,7 +129,8 @@ def dead_fraction(preact: Any, activation: str, channel_axis: int = -1) -> float
         return math.nan
     axis = channel_axis % z.ndim
     others = tuple(a for a in range(z.ndim) if a != axis)
-    return float(np.mean(np.all(z <= 0, axis=others)))
+    with np.errstate(invalid="ignore"):
+        return float(np.mean(np.max(z, axis=others) <= 0))
 
 
 def saturated_fraction(act: Any, activation: str) -> float:
@@ -196,6 +204,35 @@ def histogram(values: Any, edges: Any) -> np.ndarray:
     v = v[~np.isnan(v)] if np.issubdtype(v.dtype, np.floating) else v
     index = np.clip(np.searchsorted(e, v, side="right") - 1, 0, len(e) - 2)
     return np.bincount(index, minlength=len(e) - 1)
+
+
+def log_histogram(
+    values: Any, activation: str = "linear", *, low: float = 1e-8, high: float = 1e3, bins: int = HIST_BINS
+) -> np.ndarray:
+    """``histogram(values, log_histogram_edges(activation, low=low, high=high, bins=bins))``,
+    counted from ``log10|H|`` arithmetically, several times faster than a search among the
+    edges (a value within float rounding of an edge may land in the neighbouring bin:
+    measured 4 to 6 of 4.7 million normal values); values beyond the edges in the end
+    bins, NaNs dropped.
+    """
+    v = np.asarray(values).ravel()
+    if not np.issubdtype(v.dtype, np.floating):
+        v = v.astype(np.float64)
+    v = v[~np.isnan(v)]
+    lo = math.log10(low)
+    nonneg = activation in NONNEGATIVE
+    n = max(int(bins) - 1, 1) if nonneg else max((int(bins) - 1) // 2, 1)
+    big = np.abs(v) >= v.dtype.type(low)
+    vb = v[big]
+    k = np.floor((np.log10(np.abs(vb)) - lo) * (n / (math.log10(high) - lo))).astype(np.int64)
+    np.clip(k, 0, n - 1, out=k)
+    if nonneg:  # bin 0: [0, low) and anything negative; bins 1..n: the log bins
+        counts = np.bincount(k + 1, minlength=n + 1)
+        counts[0] += v.size - vb.size
+        return counts
+    counts = np.bincount(np.where(vb > 0, n + 1 + k, n - 1 - k), minlength=2 * n + 1)
+    counts[n] += v.size - vb.size
+    return counts
 
 
 def layer_statistics(
