@@ -179,6 +179,24 @@ def test_get_names_and_aliases():
             assert callable(I.get(name))
 
 
+def test_a_trailing_underscore_means_pytorchs_law():
+    """normal_ / uniform_ are torch.nn.init's N(0, 1) and U(0, 1); bare normal / uniform Keras'."""
+    for name in ("normal_", "torch.nn.init.normal_", "Normal_"):
+        law = I.get(name)
+        assert (law.std, law.mean) == (1.0, 0.0)
+        w = law.sample((400, 500), rng=0)
+        assert np.std(w) == pytest.approx(1.0, abs=0.005)  # 200,000 draws: se 0.0016
+    law = I.get("uniform_")
+    assert (law.minval, law.maxval) == (0.0, 1.0)
+    w = law.sample((400, 500), rng=0)
+    assert w.min() >= 0 and w.max() <= 1 and np.mean(w) == pytest.approx(0.5, abs=0.003)
+    assert I.get("normal").std == 0.05 and (I.get("uniform").minval, I.get("uniform").maxval) == (-0.05, 0.05)
+    assert I.get("normal_(std=2)").std == 2.0 and I.get("normal_(std=2)").name == "torch.normal(std=2)"
+    assert I.get("kaiming_normal_") is I.kaiming_normal
+    with pytest.raises(ValueError, match="trailing underscore is PyTorch's spelling"):
+        I.get("keras.normal_")
+
+
 def test_pytorch_names_mean_pytorchs_untruncated_laws():
     # Keras' he_normal / glorot_normal are truncated; PyTorch's kaiming_normal /
     # xavier_normal are not, and they are different objects now.

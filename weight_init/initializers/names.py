@@ -15,6 +15,11 @@ The naming rule:
   PyTorch ``N(0, 1)``; ``uniform``: Keras ``U(-0.05, 0.05)``, PyTorch ``U(0, 1)``) the
   plain name is Keras'; ``'torch.normal'`` / ``'torch.uniform'`` give PyTorch's. Any name
   may carry a ``keras.`` or ``torch.`` prefix to say whose it is.
+* A trailing underscore is PyTorch's spelling only (``torch.nn.init.normal_``): any name
+  of ``torch.nn.init`` written with it means PyTorch's law, so ``'normal_'`` is
+  ``N(0, 1)`` and ``'uniform_'`` is ``U(0, 1)`` (as ``'torch.normal'``,
+  ``'torch.uniform'``), ``'kaiming_normal_'`` is ``'kaiming_normal'``; only the bare
+  ``normal``/``uniform`` follow the rule above.
 
 Parameters: ``'name:VALUE'`` or ``'name(VALUE)'`` sets the main parameter (the first one
 of the entry below, as the README's table lists them: ``normal:0.4`` is std 0.4), ``'name(key=value, ...)'`` any of
@@ -275,8 +280,10 @@ def _canonical(text: str, spec: Any) -> tuple[str, str]:
             library, raw = lib, raw[len(prefix) :]
             break
     key = raw.lower().replace("-", "_")
-    if key.endswith("_") and key[:-1] in _TORCH_NAMES:  # torch.nn.init.kaiming_normal_
-        key = key[:-1]
+    if key.endswith("_") and key[:-1] in _TORCH_NAMES:  # normal_, torch.nn.init.kaiming_normal_
+        if library == "keras":
+            raise _unknown(spec, ": a trailing underscore is PyTorch's spelling, keras.initializers has none")
+        library, key = "torch", key[:-1]
     if key not in _REGISTRY and key not in _ALIASES and key.replace("_", "") in _CLASS_KEYS:
         key = _CLASS_KEYS[key.replace("_", "")]
     if library == "torch":

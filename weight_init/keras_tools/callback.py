@@ -48,7 +48,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from weight_init.keras_tools.probe import activation_name, as_list, batch_size, channel_axis
+from weight_init.keras_tools.probe import activation_name, as_list, batch_size, channel_axis, layer_kernel
 from weight_init.keras_tools.statistics import (
     HIST_BINS,
     STAT_COLUMNS,
@@ -67,9 +67,10 @@ TABLE_COLUMNS = ("step", "epoch", "layer", *STAT_COLUMNS)
 
 
 def watched_layers(model: Any) -> list[tuple[str, Any]]:
-    """``(name, layer)`` of every layer with a ``kernel``, depth first in ``model.layers`` order.
+    """``(name, layer)`` of every layer with a kernel, depth first in ``model.layers`` order.
 
-    Layers of a nested model are named ``<model>/<layer>``.
+    The kernel is :func:`weight_init.keras_tools.probe.layer_kernel`'s (a ``SeparableConv``'s
+    pointwise kernel). Layers of a nested model are named ``<model>/<layer>``.
 
     Raises
     ------
@@ -80,7 +81,7 @@ def watched_layers(model: Any) -> list[tuple[str, Any]]:
 
     def walk(container: Any, prefix: str) -> None:
         for layer in getattr(container, "layers", []):
-            if getattr(layer, "kernel", None) is not None:
+            if layer_kernel(layer) is not None:
                 found.append((prefix + layer.name, layer))
             elif getattr(layer, "layers", None):
                 walk(layer, f"{prefix}{layer.name}/")
@@ -200,7 +201,7 @@ class _Watcher:
         keras = import_keras()
         to_np = keras.ops.convert_to_numpy
         layers = [layer for _, layer in self._layers]
-        kernels = [layer.kernel for layer in layers]
+        kernels = [layer_kernel(layer) for layer in layers]
         capture = _Capture(keras, layers)
         start = time.perf_counter()
         if keras.backend.backend() == "jax":  # the gradient's call is traced: look in a second one
@@ -255,7 +256,7 @@ class _Watcher:
         self._pending = None
         start = time.perf_counter()
         for (name, layer), (_, stats, before, _, _) in zip(self._layers, records):
-            stats["update_ratio"] = update_ratio(before, to_np(layer.kernel))
+            stats["update_ratio"] = update_ratio(before, to_np(layer_kernel(layer)))
             self.rows.append((step, epoch, name, *(stats[c] for c in STAT_COLUMNS)))
         mid = time.perf_counter()
         self.seconds["update"] += mid - start

@@ -28,6 +28,12 @@ with Keras' own seeded initializers. With ``seed=None`` every draw comes from nu
 global random state. The weights a ``.keras`` file holds are loaded over the draws, so a
 reloaded model has the saved weights in any case.
 
+**Fans of attention kernels.** ``MultiHeadAttention``'s kernels are einsum kernels, e.g.
+the query's ``(d_model, num_heads, key_dim)``; :func:`~weight_init.initializers.compute_fans`
+reads any shape of three or more axes as a convolution's, so a fan-scaled law (``he_normal``,
+``glorot_uniform``, ...) gets ``fan_in = num_heads * d_model`` there, not Keras' ``d_model``
+(which Keras passes as ``input_axes`` to its own ``VarianceScaling`` only).
+
 **A function of your own** (``init(fan_in, fan_out)``) cannot be saved by its name: Python
 cannot find it again from a name alone. Register it with Keras
 (``@keras.saving.register_keras_serializable()``): then its registered name is saved and

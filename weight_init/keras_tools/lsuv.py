@@ -11,11 +11,28 @@ Mishkin & Matas (2016), *All you need is a good init*:
    ``|v - 1| >= tol`` and fewer than ``max_iter`` rescalings were made, set
    ``W <- W / sqrt(v)`` and measure again. Biases are left as they are.
 
-What is measured: the layer's output after its own activation (the "hidden layer
-output"), except for a bounded activation (``tanh``, ``sigmoid``, ``softmax``,
-``hard_sigmoid``, ``softsign``) whose output variance cannot reach 1; there the
-pre-activation is measured. For a ReLU or linear layer with a zero bias the output is
-positively homogeneous in ``W``, so one rescaling lands exactly on 1.
+Which layers: every layer with a kernel (:func:`weight_init.keras_tools.probe.layer_kernel`):
+``Dense``, ``Conv1D/2D/3D``, ``DepthwiseConv1D/2D`` (its depthwise kernel), and a
+``SeparableConv1D/2D`` by its ``pointwise_kernel`` (the part that feeds its output,
+drawn orthogonal and rescaled; its ``depthwise_kernel`` is left as the layer drew it).
+Left as they are, named in a ``RuntimeWarning``: recurrent layers (``SimpleRNN``,
+``LSTM``, ``GRU``: kernel and recurrent kernel live in a ``cell``), ``Embedding``,
+attention layers and the layers inside a nested model.
+
+What is measured: the layer's output after its activation (the "hidden layer output"),
+except for a bounded activation (:data:`BOUNDED`: ``tanh``, ``sigmoid``, ``softmax``,
+``hard_sigmoid``, ``hard_tanh``, ``softsign``, ``sparse_sigmoid``, ``sparsemax``, every
+Keras 3 activation whose range is at most 2 wide) whose output variance cannot reach 1;
+there the pre-activation is measured. The activation is the layer's own, or for a linear
+layer whose output feeds a layer that is only an activation (``Activation(f)``,
+``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``) that layer's: ``Dense(n)`` then
+``Activation("relu")`` is measured after the ReLU, as ``Dense(n, activation="relu")``.
+For a ReLU or linear layer with a zero bias the output is positively homogeneous in
+``W``, so one rescaling lands exactly on 1.
+
+Every check comes first: a batch that is empty, holds a NaN or an infinity, or that the
+model cannot run on, a layer called more than once (shared), or a kernel that is not one
+variable (a LoRA-enabled ``Dense``) is a ``ValueError`` before any kernel is redrawn.
 
 >>> from weight_init.keras_tools.lsuv import lsuv
 >>> model, log = lsuv(model, x_batch, tol=0.1, max_iter=10, seed=0)  # doctest: +SKIP
@@ -35,14 +52,36 @@ from typing import Any
 import numpy as np
 
 from weight_init import initializers
-from weight_init.keras_tools.probe import activation_name, kernel_layers, model_input, preactivation
+from weight_init.keras_tools.probe import (
+    activation_name,
+    check_batch,
+    check_single_calls,
+    describe,
+    following_activation,
+    kernel_layers,
+    layer_kernel,
+    model_input,
+    preactivation,
+    probe_tensors,
+    unhandled_layers,
+)
 
 __all__ = ["LOG_COLUMNS", "BOUNDED", "LSUV_INIT", "lsuv", "apply_lsuv_to_branch", "lsuv_branches"]
 
 #: Columns of the per-layer log :func:`lsuv` returns.
 LOG_COLUMNS = ("layer", "measured", "iterations", "initial_var", "final_var", "scale", "converged")
 #: Activations whose output variance cannot reach 1: LSUV measures their pre-activation.
-BOUNDED = ("tanh", "sigmoid", "softmax", "hard_sigmoid", "softsign")
+#: Every bounded activation of Keras 3 (range at most 2 wide: variance at most 1).
+BOUNDED = (
+    "tanh",
+    "sigmoid",
+    "softmax",
+    "hard_sigmoid",
+    "softsign",
+    "hard_tanh",
+    "sparse_sigmoid",
+    "sparsemax",
+)
 #: ``--inits lsuv`` in the scripts: the networks are built with this initializer (LSUV's
 #: orthogonal draw) and then passed to :func:`lsuv` on the data the script loaded.
 #: Anywhere else it is just ``orthogonal``: LSUV needs the model and the data.
@@ -107,14 +146,17 @@ def lsuv(
     Raises
     ------
     ValueError
-        A bad ``tol``/``max_iter``/``seed``, or a model :func:`weight_init.keras_tools.model_stats.layer_stats`
-        could not probe either.
+        A bad ``tol``/``max_iter``/``seed``, a model :func:`weight_init.keras_tools.model_stats.layer_stats`
+        could not probe either, a batch that is empty, holds a NaN or an infinity or does
+        not fit the model, a shared layer, or a kernel that is not one variable (LoRA):
+        raised before the model is changed.
 
     Warns
     -----
     RuntimeWarning
         For a layer whose output has zero or non-finite variance (it cannot be rescaled
-        to 1; e.g. every unit dead), left as it is.
+        to 1; e.g. every unit dead), left as it is; and naming the layers with weights
+        LSUV leaves alone (see the module docstring).
     """
     from weight_init._optional import require
 
@@ -126,21 +168,16 @@ def lsuv(
     tol, max_iter = _check(tol, max_iter)
     keras = import_keras()
     ops = keras.ops
-    layers = kernel_layers(model)
     gen = as_generator(seed)
+    plan = _plan(model, x, keras)  # every check before any kernel changes
     if orthogonal:
         init = initializers.Orthogonal(1.0)
-        for layer in layers:
-            shape = tuple(int(s) for s in layer.kernel.shape)
+        for _, kernel, _, _, _ in plan:
+            shape = tuple(int(s) for s in kernel.shape)
             values = init.sample(shape, rng=gen).astype(np.float32)
-            layer.kernel.assign(ops.convert_to_tensor(values, dtype=layer.kernel.dtype))
+            kernel.assign(ops.convert_to_tensor(values, dtype=kernel.dtype))
     rows = []
-    for layer in layers:
-        bounded = activation_name(layer) in BOUNDED
-        try:
-            probe = keras.Model(model_input(model), layer.input if bounded else layer.output)
-        except (AttributeError, ValueError) as exc:
-            raise ValueError(f"layer {layer.name!r} cannot be probed in the model's graph ({exc})") from None
+    for layer, kernel, probe, bounded, measured in plan:
 
         def variance() -> float:
             out = probe(x, training=False)
@@ -152,7 +189,7 @@ def lsuv(
 
         var = first = variance()
         scale, iterations = 1.0, 0
-        while iterations < max_iter and abs(var - 1.0) >= tol:
+        while iterations < max_iter and not abs(var - 1.0) < tol:
             if not (math.isfinite(var) and var > 0):
                 warnings.warn(
                     f"LSUV: layer {layer.name!r} has output variance {var}; "
@@ -162,14 +199,14 @@ def lsuv(
                 )
                 break
             factor = 1.0 / math.sqrt(var)
-            layer.kernel.assign(layer.kernel * factor)
+            kernel.assign(kernel * factor)
             scale *= factor
             iterations += 1
             var = variance()
         rows.append(
             (
                 layer.name,
-                "preact" if bounded else "output",
+                measured,
                 iterations,
                 first,
                 var,
@@ -183,6 +220,54 @@ def lsuv(
                 file=sys.stderr,
             )
     return model, pd.DataFrame(rows, columns=list(LOG_COLUMNS))
+
+
+def _plan(model: Any, x: Any, keras: Any) -> list[tuple[Any, Any, Any, bool, str]]:
+    """``(layer, kernel variable, probe model, bounded, measured)`` per layer, after every
+    check: the probe gives the layer's output, or for ``bounded`` its input (the
+    pre-activation is then computed from it); ``measured`` is ``'output'`` or ``'preact'``.
+
+    Raises ``ValueError`` for a model or batch LSUV cannot work on; warns for the layers it
+    leaves alone. Nothing is changed here.
+    """
+    layers = kernel_layers(model)
+    check_batch(x)
+    check_single_calls(model, layers)
+    skipped = unhandled_layers(model, layers)
+    if skipped:
+        warnings.warn(
+            f"LSUV leaves {describe(skipped)} as they are: their weights are not a kernel it can "
+            "rescale (recurrent cells, embeddings, attention, nested models)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    plan, targets = [], []
+    for layer in layers:
+        kernel = layer_kernel(layer)
+        if getattr(layer, "lora_enabled", False) or not isinstance(kernel, keras.Variable):
+            raise ValueError(
+                f"layer {layer.name!r}: its kernel is not one variable (LoRA enabled or quantized: "
+                "the kernel is computed from several), so LSUV cannot redraw or rescale it"
+            )
+        following = following_activation(model, layer)
+        if following is not None:  # Dense(...) then Activation(f): measured as Dense(..., activation=f)
+            preact = following[1] in BOUNDED
+            target = layer.output if preact else following[0].output  # layer.output: the pre-activation
+            bounded = False
+        else:
+            bounded = activation_name(layer) in BOUNDED
+            try:
+                target = layer.input if bounded else layer.output
+            except (AttributeError, ValueError) as exc:
+                raise ValueError(
+                    f"layer {layer.name!r} cannot be probed in the model's graph ({exc})"
+                ) from None
+            preact = bounded
+        probe = keras.Model(model_input(model), target)
+        plan.append((layer, kernel, probe, bounded, "preact" if preact else "output"))
+        targets.append(target)
+    probe_tensors(model, targets, x)  # a batch of the wrong shape fails here, before any change
+    return plan
 
 
 def apply_lsuv_to_branch(model: Any, x: Any, prefix: str, input: Any = None, **kwargs: Any) -> Any:

@@ -1,9 +1,10 @@
 """Per-layer statistics of *your* Keras model on a batch, forward and backward.
 
 :func:`layer_stats` takes any built Keras 3 model (``Sequential`` or functional) and a
-batch ``x``; for every layer with a ``kernel`` (``Dense``, ``Conv1D/2D/3D``, ...; layers
-without weights are passed through) it reports how the signal looks at that layer, and
-beside it what mean-field theory (:mod:`weight_init.theory`) predicts::
+batch ``x``; for every layer with a kernel (``Dense``, ``Conv1D/2D/3D``,
+``DepthwiseConv*``; a ``SeparableConv*`` by its ``pointwise_kernel``; layers without
+weights are passed through) it reports how the signal looks at that layer, and beside it
+what mean-field theory (:mod:`weight_init.theory`) predicts::
 
     from weight_init.keras_tools.model_stats import layer_stats, plot_model_stats
     df = layer_stats(model, x_batch)            # or layer_stats(model, x, y, loss=...)
@@ -16,7 +17,11 @@ Definitions (all over **every element** of the batch's tensors, population stati
 recorder use too:
 
 ``act_mean``, ``act_std``
-    mean and std of the layer's output ``H = f(Z)`` (after its own ``activation``).
+    mean and std of the layer's output ``H = f(Z)`` after its activation: its own
+    ``activation``, or, for a linear layer whose output feeds a layer that is only an
+    activation (``Activation(f)``, ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``), that
+    layer's: ``Dense(n)`` then ``Activation("relu")`` gives the row of
+    ``Dense(n, activation="relu")`` (``activation`` column ``'relu'``).
 ``preact_std``
     std of ``Z``, the layer's output before its activation (``Z = H`` for a linear layer).
 ``dead_fraction``
@@ -25,8 +30,9 @@ recorder use too:
     and position of the batch, i.e. whose ReLU output is exactly 0 throughout; NaN for
     other activations.
 ``saturated_fraction``
-    for ``tanh`` the share of outputs with ``|H| > 0.99``, for ``sigmoid`` with
-    ``|H - 0.5| > 0.495`` (beyond 99 % of the range); NaN for other activations.
+    for ``tanh``, ``hard_tanh`` and ``softsign`` the share of outputs with ``|H| > 0.99``,
+    for ``sigmoid``, ``hard_sigmoid`` and ``sparse_sigmoid`` with ``|H - 0.5| > 0.495``
+    (beyond 99 % of the range); NaN for other activations.
 ``weight_std``
     std of the kernel (biases excluded).
 ``grad_std``
@@ -46,6 +52,12 @@ recorder use too:
 
 The forward pass runs with ``training=False`` (no dropout, batch-norm in inference mode).
 
+Not read (named in a ``RuntimeWarning``): layers whose matrices are not a kernel of their
+own, recurrent layers (``SimpleRNN``, ``LSTM``, ``GRU``: kernels in a ``cell``),
+``Embedding``, attention layers and layers inside a nested model. A batch that is empty
+or holds a NaN or an infinity, and a layer called more than once (a shared layer), are a
+``ValueError``.
+
 The model is probed and its gradients taken by :mod:`weight_init.keras_tools.probe`
 (the one backend-specific piece: TensorFlow's ``GradientTape``, JAX's ``jax.grad``,
 torch's ``autograd.grad``). Keras, pandas and matplotlib are imported inside the
@@ -55,19 +67,26 @@ functions.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from weight_init.keras_tools.probe import (
     activation_name,
-    batch_size,
     channel_axis,
+    check_batch,
+    check_single_calls,
+    describe,
+    following_activation,
     kernel_gradients,
     kernel_layers,
+    layer_kernel,
     loss_function,
     preactivation,
     probe_outputs,
+    probe_tensors,
+    unhandled_layers,
 )
 from weight_init.keras_tools.statistics import RELU_LIKE, SATURATING, layer_statistics
 
@@ -153,8 +172,14 @@ def layer_stats(
     Raises
     ------
     ValueError
-        A model without an input graph or kernels, a batch it rejects, ``y`` without a
-        loss, or a backend without a gradient.
+        A model without an input graph or kernels, a batch it rejects (wrong shape, empty,
+        a NaN or an infinity), a layer called twice, ``y`` without a loss, or a backend
+        without a gradient.
+
+    Warns
+    -----
+    RuntimeWarning
+        Naming the layers with weights it gives no row (see the module docstring).
     """
     from weight_init._optional import require
 
@@ -165,18 +190,32 @@ def layer_stats(
 
     keras = import_keras()
     layers = kernel_layers(model)
+    batch = check_batch(x)
+    check_single_calls(model, layers)
+    skipped = unhandled_layers(model, layers)
+    if skipped:
+        warnings.warn(
+            f"layer_stats: no row for {describe(skipped)}: their weights are not a kernel it reads "
+            "(recurrent cells, embeddings, attention, nested models)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     pairs = probe_outputs(model, layers, x)
-    batch = batch_size(x)
-    grads = kernel_gradients(
-        model, x, loss_function(model, x, y, loss, seed), [layer.kernel for layer in layers]
-    )
+    after = [following_activation(model, layer) for layer in layers]
+    fed = [a for a in after if a is not None]
+    fed_values = iter(probe_tensors(model, [a[0].output for a in fed], x) if fed else [])
+    kernels = [layer_kernel(layer) for layer in layers]
+    grads = kernel_gradients(model, x, loss_function(model, x, y, loss, seed), kernels)
     to_np = keras.ops.convert_to_numpy
     rows = []
-    for layer, (inp, out), grad in zip(layers, pairs, grads):
+    for layer, (inp, out), grad, var, following in zip(layers, pairs, grads, kernels, after):
         act = activation_name(layer)
         h = np.asarray(to_np(out), dtype=np.float64)
         z = h if act == "linear" else np.asarray(to_np(preactivation(layer, inp)), dtype=np.float64)
-        kernel = np.asarray(to_np(layer.kernel), dtype=np.float64)
+        if following is not None:  # Dense(...) then Activation(f): as Dense(..., activation=f)
+            act = following[1]
+            h = np.asarray(to_np(next(fed_values)), dtype=np.float64)
+        kernel = np.asarray(to_np(var), dtype=np.float64)
         bias_var = getattr(layer, "bias", None)
         bias = None if bias_var is None else np.asarray(to_np(bias_var), dtype=np.float64)
         axis = channel_axis(layer, h.ndim)
@@ -186,12 +225,14 @@ def layer_stats(
             with np.errstate(over="ignore", invalid="ignore"):
                 m_in = float(np.mean(np.square(np.asarray(to_np(inp), dtype=np.float64))))
             theory_cols = _theory(layer, act, kernel, bias, m_in)
+        depthwise = "Depthwise" in type(layer).__name__  # each channel its own filter
+        fan_in = int(np.prod(kernel.shape[:-2])) if depthwise else compute_fans(kernel.shape)[0]
         rows.append(
             (
                 layer.name,
                 type(layer).__name__,
                 act,
-                compute_fans(kernel.shape)[0],
+                fan_in,
                 int(h.shape[axis]),
                 *(stats[c] for c in COLUMNS[5:12]),
                 *theory_cols,

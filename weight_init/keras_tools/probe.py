@@ -26,17 +26,29 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 __all__ = [
+    "ACTIVATION_LAYERS",
+    "layer_kernel",
     "kernel_layers",
+    "unhandled_layers",
+    "check_batch",
+    "calls",
+    "check_single_calls",
+    "following_activation",
     "model_input",
     "activation_name",
     "channel_axis",
     "preactivation",
     "as_list",
     "batch_size",
+    "describe",
+    "probe_tensors",
     "probe_outputs",
     "loss_function",
     "kernel_gradients",
 ]
+
+#: Keras layers that are only an activation, with the name of the function they apply.
+ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "Softmax": "softmax"}
 
 
 def _keras() -> Any:
@@ -45,8 +57,23 @@ def _keras() -> Any:
     return import_keras()
 
 
+def layer_kernel(layer: Any) -> Any:
+    """The weight a layer's row reports and LSUV rescales, or ``None``.
+
+    A layer's ``kernel`` (``Dense``, ``Conv*``, ``DepthwiseConv*``, ...), else the
+    ``pointwise_kernel`` of a ``SeparableConv1D/2D`` (the part that feeds its output; its
+    ``depthwise_kernel`` is left as it is). Recurrent layers (their kernels live in a
+    ``cell``), ``Embedding`` (``embeddings``) and nested models have none.
+    """
+    for name in ("kernel", "pointwise_kernel"):
+        value = getattr(layer, name, None)
+        if value is not None:
+            return value
+    return None
+
+
 def kernel_layers(model: Any) -> list:
-    """The layers of ``model`` that have a ``kernel``, in the model's order.
+    """The layers of ``model`` that have a kernel (:func:`layer_kernel`), in the model's order.
 
     Raises
     ------
@@ -68,10 +95,108 @@ def kernel_layers(model: Any) -> list:
             f"model {model.name!r} has no input graph: give it a keras.Input (Sequential or "
             "functional model) and build it before calling layer_stats or lsuv"
         )
-    layers = [layer for layer in model.layers if getattr(layer, "kernel", None) is not None]
+    layers = [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.Model) and layer_kernel(layer) is not None
+    ]
     if not layers:
         raise ValueError(f"model {model.name!r} has no layer with a kernel (Dense, Conv, ...)")
     return layers
+
+
+def unhandled_layers(model: Any, handled: Sequence[Any]) -> list:
+    """The layers of ``model`` with a trainable weight of two or more axes that are not in
+    ``handled``: recurrent layers, ``Embedding``, attention layers, nested models, ...
+
+    Normalization layers and other layers with only vectors (``gamma``, ``beta``, biases)
+    are not listed.
+    """
+    ids = {id(layer) for layer in handled}
+    return [
+        layer
+        for layer in model.layers
+        if id(layer) not in ids and any(len(w.shape) >= 2 for w in layer.trainable_weights)
+    ]
+
+
+def describe(layers: Sequence[Any]) -> str:
+    """``'name (Class), ...'`` for a warning or an error."""
+    return ", ".join(f"{layer.name!r} ({type(layer).__name__})" for layer in layers)
+
+
+def check_batch(x: Any, what: str = "x") -> int:
+    """The batch size of ``x``, after checking it is not empty and every value is finite.
+
+    Raises
+    ------
+    ValueError
+        ``x`` (or one of its arrays) has no example, or holds a NaN or an infinity.
+    """
+    arrays = as_list(x)
+    if not arrays:
+        raise ValueError(f"{what} is empty: give a batch of examples")
+    for array in arrays:
+        values = np.asarray(
+            _keras().ops.convert_to_numpy(array) if not isinstance(array, np.ndarray) else array
+        )
+        if values.ndim == 0 or values.shape[0] == 0 or values.size == 0:
+            raise ValueError(f"{what} is an empty batch (shape {values.shape}): statistics need examples")
+        if values.dtype.kind in "fc" and not np.all(np.isfinite(values)):
+            bad = int(np.sum(~np.isfinite(values)))
+            raise ValueError(f"{what} holds {bad} NaN or infinite value(s): every variance would be NaN")
+    return batch_size(x)
+
+
+def calls(model: Any, layer: Any) -> int:
+    """How many times ``layer`` is called in ``model``'s graph (1 for all but a shared layer).
+
+    Read from Keras' (internal) graph: the layer's inbound nodes that belong to this
+    model, so a ``Sequential`` rebuilt by ``add`` (which calls its layers again on each
+    rebuild) still counts 1.
+    """
+    inbound = list(getattr(layer, "_inbound_nodes", ()))
+    graph = getattr(model, "_functional", None) or model  # a Sequential's graph is its functional model
+    keys = getattr(graph, "_nodes", None)
+    if keys is None:
+        return len(inbound)
+    return sum(1 for i in range(len(inbound)) if f"{id(layer)}_ib-{i}" in keys)
+
+
+def check_single_calls(model: Any, layers: Sequence[Any]) -> None:
+    """Raise ``ValueError`` for a layer called more than once in ``model`` (a shared layer):
+    its output differs per call, and only one call can be probed.
+    """
+    shared = [layer for layer in layers if calls(model, layer) > 1]
+    if shared:
+        raise ValueError(
+            f"layer(s) {describe(shared)} are called more than once (shared layers): each call has its "
+            "own statistics and only one can be probed; give each call its own layer"
+        )
+
+
+def following_activation(model: Any, layer: Any) -> tuple[Any, str] | None:
+    """``(activation layer, its function's name)`` for a linear ``layer`` whose output
+    feeds a layer that is only an activation (``Activation``, ``ReLU``, ``LeakyReLU``,
+    ``ELU``, ``Softmax``), else ``None``.
+    """
+    if activation_name(layer) != "linear":
+        return None
+    keras = _keras()
+    for other in model.layers:
+        if isinstance(other, keras.layers.Activation):
+            name = activation_name(other)
+        elif type(other).__name__ in ACTIVATION_LAYERS:
+            name = ACTIVATION_LAYERS[type(other).__name__]
+        else:
+            continue
+        try:
+            source = other.input
+        except (AttributeError, ValueError):
+            continue
+        if source is layer.output:
+            return other, name
+    return None
 
 
 def model_input(model: Any) -> Any:
@@ -124,6 +249,23 @@ def batch_size(x: Any) -> int:
     return int(x.shape[0]) if hasattr(x, "shape") else int(as_list(x)[0].shape[0])
 
 
+def probe_tensors(model: Any, tensors: Sequence[Any], x: Any) -> list:
+    """The values of symbolic ``tensors`` of the model's graph for the batch ``x``, one pass
+    (``training=False``).
+
+    Raises
+    ------
+    ValueError
+        A batch the model cannot run on (wrong shape or dtype).
+    """
+    keras = _keras()
+    probe = keras.Model(model_input(model), list(tensors))
+    try:
+        return list(probe(x, training=False))
+    except Exception as exc:  # a batch of the wrong shape or dtype
+        raise ValueError(f"model {model.name!r} cannot run on x: {exc}") from None
+
+
 def probe_outputs(model: Any, layers: Sequence[Any], x: Any) -> list[tuple[Any, Any]]:
     """``(input, output)`` of every layer in ``layers`` for the batch ``x``, one pass.
 
@@ -133,7 +275,6 @@ def probe_outputs(model: Any, layers: Sequence[Any], x: Any) -> list[tuple[Any, 
         A layer without a single input and output in the model's graph, or a batch the
         model cannot run on.
     """
-    keras = _keras()
     tensors = []
     for layer in layers:
         try:
@@ -143,11 +284,7 @@ def probe_outputs(model: Any, layers: Sequence[Any], x: Any) -> list[tuple[Any, 
                 f"layer {layer.name!r} has no single input and output in the model's graph "
                 f"({exc}); a layer used twice or inside a nested model cannot be probed"
             ) from None
-    probe = keras.Model(model_input(model), tensors)
-    try:
-        outs = probe(x, training=False)
-    except Exception as exc:  # a batch of the wrong shape or dtype
-        raise ValueError(f"model {model.name!r} cannot run on x: {exc}") from None
+    outs = probe_tensors(model, tensors, x)
     return [(outs[2 * i], outs[2 * i + 1]) for i in range(len(layers))]
 
 

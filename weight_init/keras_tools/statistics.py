@@ -21,9 +21,10 @@ population statistic (``ddof = 0``), accumulated in float64 from the arrays as t
     (Conv) ``c`` with ``Z[..., c] <= 0`` at every example and position of the batch, i.e.
     whose ReLU output is exactly 0 throughout; NaN for every other ``f``.
 ``saturated_fraction``
-    for a bounded ``f`` (:data:`SATURATING`): the share of outputs beyond 99 % of the
-    range, ``|H - centre| > reach`` (tanh: ``|H| > 0.99``; sigmoid: ``|H - 0.5| >
-    0.495``); NaN for every other ``f``.
+    for a bounded ``f`` (:data:`SATURATING`: tanh, sigmoid, hard_tanh, hard_sigmoid,
+    sparse_sigmoid, softsign): the share of outputs beyond 99 % of the range,
+    ``|H - centre| > reach`` (tanh: ``|H| > 0.99``; sigmoid: ``|H - 0.5| > 0.495``); NaN
+    for every other ``f``.
 ``weight_std``
     ``std(W)`` (biases excluded).
 ``grad_std``
@@ -82,7 +83,14 @@ STAT_COLUMNS = (
 RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu")
 #: Bounded activations: ``name: (centre, reach)``, the saturated fraction is the share of
 #: outputs with ``|H - centre| > reach`` (99 % of the half-range).
-SATURATING = {"tanh": (0.0, 0.99), "sigmoid": (0.5, 0.495)}
+SATURATING = {
+    "tanh": (0.0, 0.99),
+    "sigmoid": (0.5, 0.495),
+    "hard_tanh": (0.0, 0.99),
+    "hard_sigmoid": (0.5, 0.495),
+    "sparse_sigmoid": (0.5, 0.495),
+    "softsign": (0.0, 0.99),
+}
 #: Bins of the activation histograms.
 HIST_BINS = 40
 
