@@ -25,6 +25,7 @@ KERAS_MODULES = frozenset(
         "test_activation_layers",
         "test_activation_seeds",
         "test_backends",
+        "test_callback",
         "test_data",
         "test_loss_progression",
         "test_lsuv",

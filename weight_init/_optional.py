@@ -38,6 +38,7 @@ EXTRAS = {
     "plots": "plotting and tables",
     "keras": "the Keras experiments",
     "notebook": "the notebooks and weight_init.explore()",
+    "tensorboard": "TensorBoard logs of LayerStatsCallback",
 }
 
 #: pip's name where it differs from the import name.

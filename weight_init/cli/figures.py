@@ -80,6 +80,7 @@ FIGURES: tuple[CommittedFigure, ...] = (
         True,
         output_flag="--figure",
     ),
+    CommittedFigure("watch-training.png", "weight_init.cli.watch_training"),
     CommittedFigure("explorer.png", None),
     CommittedFigure("phase-diagram.png", "weight_init.cli.order_chaos", ("--figure", "phase")),
     CommittedFigure("jacobian-spectra.png", "weight_init.cli.order_chaos", ("--figure", "jacobian")),

@@ -11,8 +11,10 @@ what mean-field theory (:mod:`weight_init.theory`) predicts::
     plot_model_stats(df)
 
 Definitions (all over **every element** of the batch's tensors, population statistics,
-``ddof = 0``, computed in float64 from the float32 values; the same definitions as the
-in-training recording of issue 9):
+``ddof = 0``, accumulated in float64 from the float32 values), computed by
+:mod:`weight_init.keras_tools.statistics`, the one implementation that
+:class:`weight_init.keras_tools.LayerStatsCallback` and the loss study's in-training
+recorder use too:
 
 ``act_mean``, ``act_std``
     mean and std of the layer's output ``H = f(Z)`` after its activation: its own
@@ -86,6 +88,7 @@ from weight_init.keras_tools.probe import (
     probe_tensors,
     unhandled_layers,
 )
+from weight_init.keras_tools.statistics import RELU_LIKE, SATURATING, layer_statistics
 
 __all__ = ["COLUMNS", "RELU_LIKE", "SATURATING", "THEORY_ACTIVATIONS", "layer_stats", "plot_model_stats"]
 
@@ -108,18 +111,6 @@ COLUMNS = (
     "theory_act_std",
 )
 
-#: Activations whose units can die: the dead fraction is reported for them.
-RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu")
-#: Bounded activations: the saturated fraction is reported for them, with the
-#: threshold as a distance from the centre of the range.
-SATURATING = {
-    "tanh": (0.0, 0.99),
-    "sigmoid": (0.5, 0.495),
-    "hard_tanh": (0.0, 0.99),
-    "hard_sigmoid": (0.5, 0.495),
-    "sparse_sigmoid": (0.5, 0.495),
-    "softsign": (0.0, 0.99),
-}
 #: Keras activations whose law :mod:`weight_init.activations` defines identically.
 THEORY_ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "elu", "selu")
 _PLAIN_LAYERS = ("Dense", "Conv1D", "Conv2D", "Conv3D")
@@ -147,11 +138,6 @@ def _theory(layer: Any, act: str, kernel: np.ndarray, bias: np.ndarray | None, m
     v = float(np.mean(np.square(kernel)))
     res = mean_field([fan_in], [fan_out], [v], act, input_second_moment=m_in, sigma_b2=b2)
     return float(res["preact_std"][0]), float(res["act_mean"][0]), float(res["act_std"][0])
-
-
-def _std(values: np.ndarray) -> float:
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.std(values))
 
 
 def layer_stats(
@@ -240,21 +226,12 @@ def layer_stats(
         bias_var = getattr(layer, "bias", None)
         bias = None if bias_var is None else np.asarray(to_np(bias_var), dtype=np.float64)
         axis = channel_axis(layer, h.ndim)
-        dead = math.nan
-        if act in RELU_LIKE:
-            others = tuple(a for a in range(z.ndim) if a != axis)
-            dead = float(np.mean(np.all(z <= 0, axis=others)))
-        saturated = math.nan
-        if act in SATURATING:
-            centre, reach = SATURATING[act]
-            saturated = float(np.mean(np.abs(h - centre) > reach))
+        stats = layer_statistics(h, z, act, kernel=kernel, grad=grad, channel_axis=axis)
         theory_cols = (math.nan,) * 3
         if theory:
             with np.errstate(over="ignore", invalid="ignore"):
                 m_in = float(np.mean(np.square(np.asarray(to_np(inp), dtype=np.float64))))
             theory_cols = _theory(layer, act, kernel, bias, m_in)
-        with np.errstate(over="ignore", invalid="ignore"):
-            act_mean = float(np.mean(h))
         depthwise = "Depthwise" in type(layer).__name__  # each channel its own filter
         fan_in = int(np.prod(kernel.shape[:-2])) if depthwise else compute_fans(kernel.shape)[0]
         rows.append(
@@ -264,13 +241,7 @@ def layer_stats(
                 act,
                 fan_in,
                 int(h.shape[axis]),
-                act_mean,
-                _std(h),
-                _std(z),
-                dead,
-                saturated,
-                _std(kernel),
-                math.nan if grad is None else _std(grad),
+                *(stats[c] for c in COLUMNS[5:12]),
                 *theory_cols,
             )
         )

@@ -6,13 +6,19 @@ fused run at once). Every ``K`` training steps, and once before the first update
 for every network and every layer with weights (``conv1``, ``conv2``, ``dense1``,
 ``logits``), on the batch the networks train on at that step:
 
+the columns of :data:`weight_init.keras_tools.statistics.STAT_COLUMNS` but
+``saturated_fraction`` (no layer of this CNN has a bounded activation), with the
+definitions of that module (one implementation for this recorder,
+:func:`weight_init.keras_tools.layer_stats` and
+:class:`weight_init.keras_tools.LayerStatsCallback`):
+
 * ``act_mean``, ``act_std``: mean and std of the layer's output after its activation
   (``a = relu(p)``; for ``logits`` the logits ``a = p``), over all its elements (examples,
-  positions, channels or units);
+  positions, channels or units), float64 accumulation;
 * ``preact_std``: std of the pre-activation ``p = x * W + b`` (``x`` the layer's input);
-* ``dead_fraction``: share of the layer's channels (conv) or units (dense) whose ReLU output
-  is exactly 0 for every example and position of the batch (``NaN`` for ``logits``, which
-  has no ReLU);
+* ``dead_fraction``: share of the layer's channels (conv) or units (dense) whose
+  pre-activation is ``<= 0``, i.e. whose ReLU output is exactly 0, for every example and
+  position of the batch (``NaN`` for ``logits``, which has no ReLU);
 * ``weight_std``: std of the kernel ``W`` before that step's update;
 * ``grad_std``: std of ``g = dL/dW`` of the kernel on that batch (``L`` the network's mean
   cross-entropy);
@@ -39,6 +45,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from weight_init.keras_tools.probe import activation_name
+from weight_init.keras_tools.statistics import STAT_COLUMNS, layer_statistics, std, update_ratio
+
 __all__ = ["LAYERS", "STATS_COLUMNS", "LayerStats", "LayerStatsRecorder", "rmsprop_gradient"]
 
 #: The layers with weights, in the order data flows through them.
@@ -49,15 +58,8 @@ STATS_COLUMNS = (
     "epoch",
     "step",
     "layer",
-    "act_mean",
-    "act_std",
-    "preact_std",
-    "dead_fraction",
-    "weight_std",
-    "grad_std",
-    "update_ratio",
+    *(c for c in STAT_COLUMNS if c != "saturated_fraction"),
 )
-_SUMMARY = ("act_mean", "act_std", "preact_std", "dead_fraction")
 
 
 @dataclass
@@ -101,7 +103,7 @@ def rmsprop_gradient(
     return delta * np.sqrt(np.asarray(velocity, np.float64) + epsilon) / learning_rate
 
 
-def _probe_layers(keras: Any) -> tuple[type, type]:
+def _preactivation_layer(keras: Any) -> type:
     ops = keras.ops
 
     class Preactivation(keras.layers.Layer):
@@ -117,23 +119,7 @@ def _probe_layers(keras: Any) -> tuple[type, type]:
                 return ops.add(ops.matmul(x, t.kernel), t.bias)
             return ops.add(t.convolution_op(x, t.kernel), t.bias)
 
-    class Summary(keras.layers.Layer):
-        """``[mean(a), std(a), std(p), dead fraction]`` of a layer (float32, shape (4,))."""
-
-        def __init__(self, relu: bool, **kwargs: Any) -> None:
-            super().__init__(dtype="float32", **kwargs)
-            self.relu = relu
-
-        def call(self, a: Any, p: Any) -> Any:
-            a, p = ops.cast(a, "float32"), ops.cast(p, "float32")
-            if self.relu:
-                peak = ops.max(a, axis=tuple(range(len(a.shape) - 1)))
-                dead = ops.mean(ops.cast(ops.equal(peak, 0.0), "float32"))
-            else:
-                dead = ops.convert_to_tensor(-1.0, "float32")
-            return ops.stack([ops.mean(a), ops.std(a), ops.std(p), dead])
-
-    return Preactivation, Summary
+    return Preactivation
 
 
 class LayerStatsRecorder:
@@ -166,17 +152,22 @@ class LayerStatsRecorder:
         self.keras, self.model, self.optimizer = keras, model, optimizer
         self.networks = list(networks)
         self.every, self.steps_per_epoch = int(every), int(steps_per_epoch)
-        Preactivation, Summary = _probe_layers(keras)
+        Preactivation = _preactivation_layer(keras)
         outputs: list[Any] = []
         self.kernels: list[list[Any]] = []
+        #: Per layer of a network its activation name and whether ``p`` is a probe output.
+        self.activations: list[str] = []
         for k in range(len(self.networks)):
             kernels = []
             for name in LAYERS:
                 layer = model.get_layer(f"net{k}_{name}")
-                p = Preactivation(layer, name=f"net{k}_{name}_preact")(layer.input)
-                outputs.append(Summary(name != "logits", name=f"net{k}_{name}_stats")(layer.output, p))
+                act = activation_name(layer)
+                outputs.append(layer.output)
+                if act != "linear":
+                    outputs.append(Preactivation(layer, name=f"net{k}_{name}_preact")(layer.input))
                 kernels.append(layer.kernel)
-            outputs.append(model.get_layer(f"net{k}_dense1").output)
+                if k == 0:
+                    self.activations.append(act)
             self.kernels.append(kernels)
         self.probe = keras.Model(model.inputs, outputs, name="layer_probe")
         self.rows: list[tuple] = []
@@ -192,13 +183,17 @@ class LayerStatsRecorder:
     def before(self, x: Any, step: int) -> None:
         """Activations on the batch ``x`` and the kernels before the update of ``step``."""
         start = time.perf_counter()
-        out = self.probe.predict_on_batch(x)
-        n = len(LAYERS) + 1
+        out = iter(self.probe.predict_on_batch(x))
         summaries, weights = [], []
         for k, key in enumerate(self.networks):
-            part = out[k * n : (k + 1) * n]
-            summaries.append([np.asarray(s, np.float64) for s in part[:-1]])
-            self.dense1[key].append(np.asarray(part[-1], np.float32))
+            forward = []
+            for name, act in zip(LAYERS, self.activations):
+                a = np.asarray(next(out))
+                p = a if act == "linear" else np.asarray(next(out))
+                forward.append(layer_statistics(a, p, act))
+                if name == "dense1":
+                    self.dense1[key].append(np.asarray(a, np.float32))
+            summaries.append(forward)
             weights.append([self.keras.ops.convert_to_numpy(v.value).copy() for v in self.kernels[k]])
         self._pending = (step, summaries, weights)
         self.seconds += time.perf_counter() - start
@@ -219,22 +214,15 @@ class LayerStatsRecorder:
                 after = ops.convert_to_numpy(var.value)
                 velocity = ops.convert_to_numpy(opt._velocities[opt._get_variable_index(var)].value)
                 grad = rmsprop_gradient(before, after, velocity, lr, eps)
-                norm = float(np.linalg.norm(before.astype(np.float64)))
-                change = float(np.linalg.norm(after.astype(np.float64) - before))
-                act_mean, act_std, preact_std, dead = (float(v) for v in summary)
+                row = dict(summary, weight_std=std(before), grad_std=std(grad))
+                row["update_ratio"] = update_ratio(before, after)
                 self.rows.append(
                     (
                         *(key if isinstance(key, tuple) else (key,)),
                         epoch,
                         step,
                         name,
-                        act_mean,
-                        act_std,
-                        preact_std,
-                        dead if dead >= 0 else float("nan"),
-                        float(before.std(dtype=np.float64)),
-                        float(grad.std()),
-                        change / norm if norm > 0 else float("nan"),
+                        *(row[c] for c in STATS_COLUMNS[4:]),
                     )
                 )
         self.seconds += time.perf_counter() - start
