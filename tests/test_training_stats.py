@@ -203,10 +203,10 @@ def test_bad_layer_stats_every_is_a_value_error(sample):
 def test_figure_has_four_rows_one_column_per_network(recorded):
     import matplotlib.pyplot as plt
 
-    from weight_init.studies.loss_progression.dynamics_plots import dense1_histograms, plot_layer_stats
+    from weight_init.studies.loss_progression.dynamics_plots import dense1_histograms, plot_recorded_layer_stats
 
     _, stats = recorded
-    fig = plot_layer_stats(stats)
+    fig = plot_recorded_layer_stats(stats)
     axes = np.asarray(fig.axes[:12]).reshape(4, 3)
     assert "Zero" in axes[0][0].get_title() and "0.4" in axes[0][1].get_title()
     assert axes[0][0].get_yscale() == "log" and axes[2][1].get_yscale() == "log"

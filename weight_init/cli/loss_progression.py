@@ -285,9 +285,9 @@ def main() -> None:
     fig = plot_loss_progression(df, yscale=args.yscale)
     finish_figure(fig, args.output, args.no_show, FIGURE_NAME)
     if stats is not None:
-        from weight_init.studies.loss_progression.dynamics_plots import plot_layer_stats
+        from weight_init.studies.loss_progression.dynamics_plots import plot_recorded_layer_stats
 
-        fig = plot_layer_stats(stats)
+        fig = plot_recorded_layer_stats(stats)
         finish_figure(
             fig, stats_figure_path(args.output, args.layer_stats_output), args.no_show, STATS_FIGURE_NAME
         )

@@ -2,7 +2,7 @@
 
 One function draws it for every recording of :mod:`weight_init.keras_tools.statistics`:
 :meth:`weight_init.keras_tools.LayerStatsCallback.plot` (your model) and
-:func:`weight_init.studies.loss_progression.dynamics_plots.plot_layer_stats` (the loss
+:func:`weight_init.studies.loss_progression.dynamics_plots.plot_recorded_layer_stats` (the loss
 study's networks, one column each). Rows (x-axis: steps, or epochs ``step /
 steps_per_epoch``; one line per layer, layers numbered 1..L in the table's order):
 

@@ -20,7 +20,7 @@ import numpy as np
 from weight_init.keras_tools.statistics import HIST_BINS, histogram, histogram_edges
 from weight_init.keras_tools.training_plot import UPDATE_RULE_OF_THUMB, plot_training_stats
 
-__all__ = ["UPDATE_RULE_OF_THUMB", "HIST_BINS", "dense1_histograms", "plot_layer_stats"]
+__all__ = ["UPDATE_RULE_OF_THUMB", "HIST_BINS", "dense1_histograms", "plot_recorded_layer_stats"]
 
 
 def dense1_histograms(acts: list, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray]:
@@ -37,8 +37,8 @@ def dense1_histograms(acts: list, bins: int = HIST_BINS) -> tuple[np.ndarray, np
     return counts, edges
 
 
-def plot_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) -> Any:
-    """Draw :class:`weight_init.studies.loss_progression.recorder.LayerStats` (see the module docstring).
+def plot_recorded_layer_stats(stats: Any, *, figsize: tuple[float, float] | None = None) -> Any:
+    """Draw :class:`weight_init.studies.loss_progression.recorder.RecordedLayerStats` (see the module docstring).
 
     Returns
     -------

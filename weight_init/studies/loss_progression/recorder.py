@@ -48,11 +48,11 @@ import numpy as np
 from weight_init.keras_tools.probe import activation_name
 from weight_init.keras_tools.statistics import STAT_COLUMNS, layer_statistics, std, update_ratio
 
-__all__ = ["LAYERS", "STATS_COLUMNS", "LayerStats", "LayerStatsRecorder", "rmsprop_gradient"]
+__all__ = ["LAYERS", "STATS_COLUMNS", "RecordedLayerStats", "LayerStatsRecorder", "rmsprop_gradient"]
 
 #: The layers with weights, in the order data flows through them.
 LAYERS = ("conv1", "conv2", "dense1", "logits")
-#: The columns of :attr:`LayerStats.table` (``seed`` follows ``init`` when several seeds train).
+#: The columns of :attr:`RecordedLayerStats.table` (``seed`` follows ``init`` when several seeds train).
 STATS_COLUMNS = (
     "init",
     "epoch",
@@ -63,7 +63,7 @@ STATS_COLUMNS = (
 
 
 @dataclass
-class LayerStats:
+class RecordedLayerStats:
     """What :class:`LayerStatsRecorder` recorded.
 
     Attributes
@@ -227,7 +227,7 @@ class LayerStatsRecorder:
                 )
         self.seconds += time.perf_counter() - start
 
-    def result(self) -> LayerStats:
+    def result(self) -> RecordedLayerStats:
         """The recorded table, networks in their order, then steps, then layers."""
         from weight_init._optional import require
 
@@ -240,6 +240,6 @@ class LayerStatsRecorder:
         net = [order[tuple(r)] if len(keys) > 1 else order[r[0]] for r in table[keys].itertuples(index=False)]
         table["_k"] = net
         table = table.sort_values(["_k", "step"], kind="stable").drop(columns="_k")
-        return LayerStats(
+        return RecordedLayerStats(
             table.reset_index(drop=True), self.dense1, self.steps_per_epoch, self.every, self.seconds
         )

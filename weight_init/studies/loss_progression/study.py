@@ -161,7 +161,7 @@ class LossProgression:
         images (repeated on the epoch's rows). ``attrs`` holds ``source``, ``n_train``,
         ``n_validation``, ``batch_size``, ``epochs``, ``seed`` and ``precision`` (and
         ``seeds`` in a run given ``seeds``).
-    layer_stats : weight_init.studies.loss_progression.recorder.LayerStats or None
+    layer_stats : weight_init.studies.loss_progression.recorder.RecordedLayerStats or None
         The per-layer statistics with ``layer_stats_every``; None without.
     """
 
