@@ -203,7 +203,10 @@ def test_bad_layer_stats_every_is_a_value_error(sample):
 def test_figure_has_four_rows_one_column_per_network(recorded):
     import matplotlib.pyplot as plt
 
-    from weight_init.studies.loss_progression.dynamics_plots import dense1_histograms, plot_recorded_layer_stats
+    from weight_init.studies.loss_progression.dynamics_plots import (
+        dense1_histograms,
+        plot_recorded_layer_stats,
+    )
 
     _, stats = recorded
     fig = plot_recorded_layer_stats(stats)
