@@ -358,7 +358,10 @@ def test_figure_one_panel_per_init_with_line_and_band(trained):
     np.testing.assert_allclose(he["epoch_float"], [0.4, 0.4, 0.4, 0.9, 0.9])
     fig = plot_loss_progression(trained, per_epoch=2)
     axes = fig.axes
-    assert [ax.get_title() for ax in axes] == [init_title(label) for label in ("zeros", "normal(0.4)", HE)]
+    # the article's titles, wrapped to the panel's width
+    assert [ax.get_title().replace("\n", " ") for ax in axes] == [
+        init_title(label) for label in ("zeros", "normal(0.4)", HE)
+    ]
     assert [ax.get_xlabel() for ax in axes] == ["Epoch"] * 3
     assert axes[0].get_ylabel() == "Training loss"
     for ax, label in zip(axes, ("zeros", "normal(0.4)", HE)):
