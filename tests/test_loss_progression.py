@@ -523,8 +523,16 @@ def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, he_alo
     assert df.attrs["seeds"] == [0, 1]
     alone = he_alone  # [HE], 256 images, seed=1 alone
     mine = df[(df["init"] == HE) & (df["seed"] == 1)]
-    # float32: the very numbers of the single-seed run, whatever trains beside it.
-    np.testing.assert_array_equal(mine["loss"].to_numpy(), alone["loss"].to_numpy())
+    # float32: the very numbers of the single-seed run, whatever trains beside it, on
+    # TensorFlow and torch. XLA (JAX) compiles the model of 4 networks and the model of 1 into
+    # different programs whose reductions may round differently: there, within float32
+    # rounding (JAX 0.10.2 on an AVX2 CPU: 2 ulp, 1.9e-7 relative, in one of the losses).
+    from weight_init._optional import import_keras
+
+    if import_keras().backend.backend() == "jax":
+        np.testing.assert_allclose(mine["loss"].to_numpy(), alone["loss"].to_numpy(), rtol=1e-6, atol=0)
+    else:
+        np.testing.assert_array_equal(mine["loss"].to_numpy(), alone["loss"].to_numpy())
     np.testing.assert_array_equal(mine["val_accuracy"].to_numpy(), alone["val_accuracy"].to_numpy())
     # Different seeds, different draws and data orders.
     other = df[(df["init"] == HE) & (df["seed"] == 0)]
