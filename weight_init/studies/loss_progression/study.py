@@ -51,6 +51,7 @@ import numpy as np
 
 from weight_init import initializers as inits_module
 from weight_init.initializers import Constant, InitLike, RandomNormal, VarianceScaling
+from weight_init.studies.fused import validation_scores
 from weight_init.studies.loss_progression.tables import epoch_table, final_accuracy, final_accuracy_spread
 from weight_init.validation import check_positive_int, check_seeds
 
@@ -208,23 +209,6 @@ def prepare_data(
     y = eye[np.asarray(data.y_train[:n_train], dtype=np.int64)]
     y_val = eye[np.asarray(data.y_test, dtype=np.int64)]
     return x, y, x_val, y_val
-
-
-def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean cross-entropy and accuracy per network from stacked logits.
-
-    ``logits``: ``(n, N, 10)``; ``y``: one-hot ``(n, 10)``. In float64:
-    ``loss_k = mean_i [logsumexp(z_ik) - z_ik[label_i]]``,
-    ``accuracy_k = mean_i [argmax z_ik == label_i]``.
-    """
-    z = np.asarray(logits, dtype=np.float64)
-    top = z.max(axis=-1, keepdims=True)
-    lse = np.log(np.exp(z - top).sum(axis=-1)) + top[..., 0]
-    label = np.argmax(y, axis=-1)
-    picked = np.take_along_axis(z, label[:, None, None].repeat(z.shape[1], 1), axis=-1)[..., 0]
-    loss = (lse - picked).mean(axis=0)
-    accuracy = (np.argmax(z, axis=-1) == label[:, None]).mean(axis=0)
-    return loss, accuracy
 
 
 def train_loss_progression(
