@@ -80,6 +80,7 @@ FIGURES: tuple[CommittedFigure, ...] = (
         True,
         output_flag="--figure",
     ),
+    CommittedFigure("trainable-depth.png", "weight_init.cli.trainable_depth", (), True),
     CommittedFigure("explorer.png", None),
 )
 
