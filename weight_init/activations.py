@@ -33,20 +33,36 @@ LEAKY_SLOPE = 0.01
 
 @dataclass(frozen=True)
 class Activation:
-    """An elementwise nonlinearity ``fn`` with its derivative ``grad`` (or ``None``)."""
+    """An elementwise nonlinearity ``fn`` with its derivative ``grad`` (or ``None``).
+
+    ``grad_of_value``, where given, computes ``f'(x)`` from ``f(x)`` (``1 - f^2`` for tanh),
+    saving a second transcendental evaluation in :meth:`value_and_derivative`.
+    """
 
     name: str
     fn: Callable[[Array], Array]
     grad: Callable[[Array], Array] | None = None
+    grad_of_value: Callable[[Array], Array] | None = None
 
     def __call__(self, x: Array) -> Array:
         return self.fn(x)
 
-    def derivative(self, x: Array, eps: float = 1e-5) -> Array:
-        """``f'(x)``: exact where known, else a central finite difference."""
+    def derivative(self, x: Array, eps: Array | float = 1e-5) -> Array:
+        """``f'(x)``: exact where known, else a central finite difference of step ``eps``.
+
+        ``eps`` may be an array broadcasting against ``x``; the theory passes
+        ``1e-5 sqrt(q)`` so that the step scales with the pre-activations.
+        """
         if self.grad is not None:
             return self.grad(x)
         return (self.fn(x + eps) - self.fn(x - eps)) / (2.0 * eps)
+
+    def value_and_derivative(self, x: Array, eps: Array | float = 1e-5) -> tuple[Array, Array]:
+        """``(f(x), f'(x))``, sharing work where ``grad_of_value`` is known."""
+        f = self.fn(x)
+        if self.grad_of_value is not None:
+            return f, self.grad_of_value(f)
+        return f, self.derivative(x, eps)
 
 
 def _sigmoid(x: Array) -> Array:
@@ -70,11 +86,11 @@ def _elu_grad(x: Array) -> Array:
 
 _BUILTIN: dict[str, Activation] = {
     "linear": Activation("linear", lambda x: x, lambda x: np.ones_like(x)),
-    "tanh": Activation("tanh", np.tanh, lambda x: 1.0 - np.tanh(x) ** 2),
+    "tanh": Activation("tanh", np.tanh, lambda x: 1.0 - np.tanh(x) ** 2, lambda f: 1.0 - f * f),
     "relu": Activation(
         "relu", lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(np.result_type(x, 1.0))
     ),
-    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_grad),
+    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_grad, lambda f: f * (1.0 - f)),
     "leaky_relu": Activation(
         "leaky_relu",
         lambda x: np.where(x > 0, x, LEAKY_SLOPE * x),
