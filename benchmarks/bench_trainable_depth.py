@@ -5,7 +5,7 @@ per network, as a ratio measured in one run.
 The plain way: for each network of the grid in turn, build it from plain
 ``keras.layers.Dense`` layers (:func:`weight_init.studies.trainable_depth.network.build_mlp`,
 the same initial weights), ``compile(SGD, categorical cross-entropy from logits)`` and
-``model.fit`` over its data in its own order (:func:`weight_init.studies.trainable_depth.study.batch_order`)
+one ``model.fit`` per pass over its data in its own order (:func:`weight_init.studies.trainable_depth.study.batch_order`)
 for the same number of steps. Ours: the whole grid in one model
 (:func:`weight_init.studies.trainable_depth.network.build_grid`, networks of a depth stacked)
 trained by :func:`weight_init.studies.trainable_depth.study.fit_grid`. Both timings include
@@ -64,17 +64,24 @@ def plain_way(keras, nets, x, y, *, width, steps, batch_size, lr):
             optimizer=make_optimizer(keras, "sgd", lr),
             loss=keras.losses.CategoricalCrossentropy(from_logits=True),
         )
-        order = np.concatenate(batch_order(net.seed, len(x), steps, batch_size))
         losses = []
 
-        class Last(keras.callbacks.Callback):
+        class Logged(keras.callbacks.Callback):
             def on_train_batch_end(self, batch, logs=None):
                 losses.append(float(logs["loss"]))
 
-        model.fit(
-            x[order], y[order], batch_size=batch_size, epochs=1, shuffle=False, verbose=0, callbacks=[Last()]
-        )
-        # Keras logs the running mean of the epoch: the last batch's own loss from the last two.
+        for order in batch_order(net.seed, len(x), steps, batch_size):  # one fit per pass, as fit_grid
+            losses.clear()
+            model.fit(
+                x[order],
+                y[order],
+                batch_size=batch_size,
+                epochs=1,
+                shuffle=False,
+                verbose=0,
+                callbacks=[Logged()],
+            )
+        # Keras logs the running mean of the fit call: the last batch's own loss from the last two.
         sizes = np.minimum(batch_size, len(order) - batch_size * np.arange(len(losses)))
         seen = np.cumsum(sizes)
         last.append((losses[-1] * seen[-1] - (losses[-2] * seen[-2] if len(losses) > 1 else 0)) / sizes[-1])

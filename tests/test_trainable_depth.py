@@ -291,3 +291,33 @@ def test_csv_is_written_readable_and_redraws(tmp_path):
     proc = script_helpers.run_script(SCRIPT, "--from-csv", str(csv), "--output", str(again), "--no-show")
     assert proc.returncode == 0, proc.stderr
     assert again.stat().st_size > 10_000
+
+
+@pytest.mark.keras
+def test_heat_map_draws_6_xi_c_and_the_critical_line(table):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from weight_init.plotting import PlotResult
+    from weight_init.studies.trainable_depth.plots import plot_trainable_depth
+    from weight_init.theory import critical_sigma_w2, depth_scales
+
+    result = plot_trainable_depth(table)
+    try:
+        assert isinstance(result, PlotResult)
+        ax, bar = result.figure.axes  # the heat map and its colour bar
+        assert bar.get_ylabel() == "train accuracy"
+        mesh = ax.collections[0]
+        means = table.groupby(["depth", "sigma_w2"])["train_accuracy"].mean().unstack()
+        np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(3, 3), means.to_numpy())
+        curve, critical = ax.get_lines()
+        s, y = curve.get_data()
+        np.testing.assert_allclose(y, 6 * np.asarray(depth_scales("tanh", s, 0.05).xi_c), rtol=1e-12)
+        assert critical.get_xdata()[0] == pytest.approx(critical_sigma_w2("tanh", 0.05))
+        assert 1.7 < critical.get_xdata()[0] < 1.8
+    finally:
+        plt.close(result.figure)
+    with pytest.raises(ValueError, match="mixes sigma_b2"):
+        plot_trainable_depth(table.assign(sigma_b2=np.arange(len(table)) % 2 * 0.05))

@@ -52,8 +52,8 @@ __all__ = [
 ]
 
 #: The CPU defaults (see docs/trainable-depth.md for why).
-DEFAULT_DEPTHS = (2, 4, 8, 12, 16, 24, 32, 48)
-DEFAULT_SIGMA_W2 = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+DEFAULT_DEPTHS = (2, 4, 8, 12, 16, 24, 32, 48, 64, 96)
+DEFAULT_SIGMA_W2 = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0)
 DEFAULT_SIGMA_B2 = 0.05
 DEFAULT_WIDTH = 64
 DEFAULT_STEPS = 300
