@@ -312,7 +312,11 @@ def test_heat_map_draws_6_xi_c_and_the_critical_line(table):
         mesh = ax.collections[0]
         means = table.groupby(["depth", "sigma_w2"])["train_accuracy"].mean().unstack()
         np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(3, 3), means.to_numpy())
-        curve, critical = ax.get_lines()
+        curve, critical, marks = ax.get_lines()
+        deepest = table.groupby(["sigma_w2", "depth"])["train_accuracy"].mean().loc[lambda a: a >= 0.5]
+        expected = deepest.reset_index().groupby("sigma_w2")["depth"].max()
+        np.testing.assert_array_equal(marks.get_xdata(), expected.index)
+        np.testing.assert_array_equal(marks.get_ydata(), expected.to_numpy())
         s, y = curve.get_data()
         np.testing.assert_allclose(y, 6 * np.asarray(depth_scales("tanh", s, 0.05).xi_c), rtol=1e-12)
         assert critical.get_xdata()[0] == pytest.approx(critical_sigma_w2("tanh", 0.05))
