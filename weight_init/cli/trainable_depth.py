@@ -170,7 +170,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="the grid of Schoenholz et al. 2017, Figs. 5-6: depths 10 to 300 by 10, sigma_w^2 1 to 4 "
         "by 0.125, sigma_b^2 0.05; with width 300 and 3,000 SGD steps of 128 at learning rate 0.001 "
-        "(our choice, for a GPU: hours on a CPU). Cannot be combined with the grid or training flags",
+        "(our choice, meant for a GPU; not run here). Cannot be combined with the grid or training flags",
     )
     parser.add_argument(
         "--dataset",
@@ -184,7 +184,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=positive_int,
         default=None,
         metavar="N",
-        help="train on the first N training images only (default: all there are)",
+        help="train on the first N training images only (None: all there are)",
     )
     add_seed_args(parser, "seed of the weights and the data order; the same seed gives the same numbers")
     parser.add_argument(
@@ -285,6 +285,10 @@ def print_summary(df, metric: str, threshold: float, where: str) -> None:
     grid = summary.pivot(index="depth", columns="sigma_w2", values=f"{metric}_mean").sort_index()
     print(f"{metric.replace('_', ' ')} ({where}); rows: depth, columns: sigma_w^2")
     print(grid.to_string(float_format=lambda v: f"{v:.3f}"))
+    if int(summary["seeds"].max()) > 1:
+        spread = summary.pivot(index="depth", columns="sigma_w2", values=f"{metric}_sd").sort_index()
+        print(f"mean over {int(summary['seeds'].max())} seeds; its sd over seeds (ddof 1):")
+        print(spread.to_string(float_format=lambda v: f"{v:.3f}"))
     sigma_b2 = float(df["sigma_b2"].iloc[0])
     deepest = trainable_depths(summary, metric, threshold)
     xi_c = np.asarray(depth_scales("tanh", deepest.index.to_numpy(dtype=float), sigma_b2).xi_c, dtype=float)
