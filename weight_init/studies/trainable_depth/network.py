@@ -1,6 +1,6 @@
 """The fully connected tanh networks of the trainable-depth study, alone or stacked.
 
-One network (Schoenholz et al. 2017, "Deep Information Propagation", Sec. 2)::
+One network (Schoenholz et al. 2017, "Deep Information Propagation")::
 
     x (784) -> [Dense(width) -> tanh] x depth -> Dense(10) -> logits
 

@@ -1,6 +1,6 @@
 """The trainable depth, measured: tanh networks on MNIST over a grid of depth x sigma_w^2.
 
-Schoenholz et al. (2017, "Deep Information Propagation", Sec. 5 and Figs. 5-6) train
+Schoenholz et al. (2017, "Deep Information Propagation", Figs. 5-6) train
 fully connected tanh networks with weights ``N(0, sigma_w^2 / N)`` and biases
 ``N(0, sigma_b^2)`` for a fixed number of steps over a grid of depth and ``sigma_w^2`` at
 ``sigma_b^2 = 0.05``, and find that a network trains when its depth is below a few times
