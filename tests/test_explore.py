@@ -65,6 +65,18 @@ def test_gain_scales_the_weights_and_the_theory():
         explorer_update("bogus")
 
 
+def test_bias_variance_reaches_the_network_and_the_theory():
+    view = explorer_update("xavier", "tanh", 4, 200, 1.0, 3, 0.4, n_samples=300)
+    expected = propagation_stats([200] * 4, "xavier", activation="tanh", n_samples=300, seed=3, sigma_b2=0.4)
+    for column in ("act_std", "theory_act_std", "preact_std", "theory_preact_std"):
+        assert np.array_equal(view.stats[column], expected[column])
+    plain = explorer_update("xavier", "tanh", 4, 200, 1.0, 3, n_samples=300)
+    assert np.all(view.stats["theory_preact_std"] > plain.stats["theory_preact_std"])
+    # the histograms are of the biased network's activations
+    first = view.plot.figure.axes[2]
+    assert sum(b.get_height() for b in first.patches) == 300 * 200
+
+
 def test_deep_networks_show_ten_spread_histograms_and_redraw_in_place():
     view = explorer_update("he_normal", "relu", 25, 20, 1.0, 0, n_samples=50)
     assert len(view.layers_shown) == 10 and view.layers_shown[0] == 1 and view.layers_shown[-1] == 25
@@ -79,10 +91,10 @@ def test_explore_is_lazy_and_its_widgets_call_the_update(monkeypatch):
     monkeypatch.setattr(explore_module, "explorer_update", lambda **kw: calls.append(kw))
     box = weight_init.explore(depth=4, width=100)
     assert calls[-1] == dict(
-        init="xavier", activation="tanh", depth=4, width=100, gain=1.0, seed=0, n_samples=1000
+        init="xavier", activation="tanh", depth=4, width=100, gain=1.0, seed=0, bias_var=0.0, n_samples=1000
     )
     controls = {w.description: w for row in box.children[:2] for w in row.children}
-    assert set(controls) == {"init", "activation", "seed", "depth", "width", "gain"}
+    assert set(controls) == {"init", "activation", "seed", "depth", "width", "gain", "bias var"}
     assert "he_normal" in controls["init"].options and "relu" in controls["activation"].options
     controls["gain"].value = 2.5
     controls["init"].value = "he_normal"

@@ -153,6 +153,25 @@ def test_the_mean_field_prediction_holds_for_a_wide_he_layer():
     assert r["preact_std"] == pytest.approx(r["theory_preact_std"], rel=0.03)
 
 
+@pytest.mark.keras
+def test_theory_with_a_non_zero_bias_uses_its_second_moment():
+    # 400 inputs, 300 tanh units, biases N(0, 0.5): the theory adds mean(b^2) to q; 2000
+    # samples and 300 units put a single layer within ~3 % (as the bias-free test above).
+    rng = np.random.default_rng(0)
+    model = keras.Sequential([keras.Input((400,)), keras.layers.Dense(300, activation="tanh", name="d")])
+    layer = model.get_layer("d")
+    layer.kernel.assign((rng.standard_normal((400, 300)) / np.sqrt(400)).astype(np.float32))
+    b = (np.sqrt(0.5) * rng.standard_normal(300)).astype(np.float32)
+    layer.bias.assign(b)
+    x = rng.standard_normal((2000, 400)).astype(np.float32)
+    r = layer_stats(model, x).iloc[0]
+    assert np.isfinite(r["theory_act_std"])
+    q = float(np.mean(x.astype(np.float64) ** 2)) * 400 * float(np.mean(layer.kernel.numpy() ** 2.0))
+    assert r["theory_preact_std"] == pytest.approx(np.sqrt(q + np.mean(b.astype(np.float64) ** 2)), rel=1e-5)
+    assert r["preact_std"] == pytest.approx(r["theory_preact_std"], rel=0.03)
+    assert r["act_std"] == pytest.approx(r["theory_act_std"], rel=0.03)
+
+
 def test_no_theory_for_a_layer_with_a_bias_or_an_unknown_activation():
     model = dense_stack(np.eye(2), np.eye(2), act2="softplus")
     model.get_layer("second").bias.assign(np.ones(2, dtype=np.float32))

@@ -179,3 +179,42 @@ def test_plot_layer_stats_stays_backward_compatible_and_logy_auto():
         plot_layer_stats([0.0, 0.1], [1.0, 0.9], theory_stds=[1.0])
     with pytest.raises(ValueError, match="no column 'act_std'"):
         plot_propagation({"act_mean": [0.0]})
+
+
+def test_biases_measured_against_theory():
+    # tanh/Xavier with sigma_b^2 = 0.3 on 400-wide layers: one network, within 5 % per layer
+    # (the O(1/sqrt(width)) scatter of a single draw, as for the bias-free tests above).
+    df = propagation_stats([400] * 6, "xavier", activation="tanh", sigma_b2=0.3, seed=0)
+    np.testing.assert_allclose(df["preact_std"], df["theory_preact_std"], rtol=0.05)
+    np.testing.assert_allclose(df["act_std"], df["theory_act_std"], rtol=0.05)
+    no_bias = propagation_stats([400] * 6, "xavier", activation="tanh", seed=0)
+    assert np.all(df["theory_preact_std"] > no_bias["theory_preact_std"])
+
+
+def test_correlation_measured_against_the_iterated_map():
+    from weight_init.initializers import RandomNormal
+    from weight_init.propagation import correlation_stats, plot_correlation
+
+    # Ordered (sigma_w^2 = 0.7) and chaotic (2.5) tanh with a bias; 300 units and 16 pairs:
+    # the mean correlation has a standard error ~ 1 / sqrt(300 * 16) < 0.02, and the finite
+    # width shifts each layer's length by O(1/sqrt(300)); allow 0.05 absolute.
+    tables = {}
+    for sw in (0.7, 2.5):
+        init = RandomNormal(std=float(np.sqrt(sw / 300)))
+        df = correlation_stats([300] * 8, init, activation="tanh", c0=0.3, sigma_b2=0.05, n_pairs=16, seed=1)
+        assert list(df.columns) == [
+            "layer",
+            "width",
+            "correlation",
+            "correlation_sem",
+            "theory_correlation",
+            "length",
+            "theory_length",
+        ]
+        np.testing.assert_allclose(df["correlation"], df["theory_correlation"], atol=0.05)
+        tables[f"sigma_w^2 = {sw}"] = df
+    # The two phases part ways: ordered towards 1, chaotic towards c* < 1.
+    assert tables["sigma_w^2 = 0.7"]["theory_correlation"].iloc[-1] > 0.9
+    assert tables["sigma_w^2 = 2.5"]["theory_correlation"].iloc[-1] < 0.8
+    res = plot_correlation(tables)
+    assert len(res.figure.axes) == 1

@@ -209,3 +209,27 @@ def test_import_stays_numpy_only():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ----------------------------------------------------------------------------- biases, small q
+
+
+def test_callable_derivative_step_scales_with_the_variance():
+    # A fixed step of 1e-5 gave 0.378 at q = 1e-10; the step is now 1e-5 sqrt(q).
+    for q in (1e-10, 1e-4, 1.0, 1e4):
+        got = gaussian_moments(lambda x: np.maximum(x, 0), q)["deriv_second_moment"]
+        assert got == pytest.approx(0.5, abs=1e-4)
+
+
+def test_mean_field_adds_the_bias_second_moment_per_layer():
+    res = mean_field([4, 3], [3, 2], [0.2, 0.5], "tanh", input_second_moment=2.0, sigma_b2=[0.1, 0.3])
+    q1 = 4 * 0.2 * 2.0 + 0.1
+    q2 = 3 * 0.5 * gaussian_moments("tanh", q1)["second_moment"] + 0.3
+    np.testing.assert_allclose(res["preact_std"], np.sqrt([q1, q2]), rtol=1e-12)
+    zero_w = mean_field([5], [5], [0.0], "linear", sigma_b2=0.25)
+    assert zero_w["preact_std"][0] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="sigma_b2"):
+        mean_field([4, 3], [3, 2], [0.2, 0.5], sigma_b2=[0.1])
+    # predict passes it on; at a fixed point (ReLU, sigma_w^2 = 1) the length stays put.
+    df = predict([200] * 3, "lecun_normal", activation="relu", sigma_b2=0.5, input_second_moment=0.5)
+    np.testing.assert_allclose(df["theory_preact_std"], 1.0, rtol=1e-12)

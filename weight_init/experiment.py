@@ -42,6 +42,7 @@ class ForwardPass:
     preactivations : list of ndarray, ``H_{i-1} @ W_i``
     activations : list of ndarray, ``f(preactivations[i])``
     activation : the :class:`~weight_init.activations.Activation` used
+    biases : list of ndarray or None, ``biases[i]`` of shape ``(n_i,)`` (``None``: no biases)
     """
 
     inputs: np.ndarray
@@ -49,6 +50,7 @@ class ForwardPass:
     preactivations: list
     activations: list
     activation: Any
+    biases: list | None = None
 
 
 def _inputs(sizes: list[int], X: Any, n_samples: Any, rng: np.random.Generator | None) -> np.ndarray:
@@ -79,18 +81,25 @@ def forward_pass(
     X: np.ndarray | None = None,
     n_samples: int = 1000,
     seed: int | np.random.Generator | None = None,
+    sigma_b2: float = 0.0,
 ) -> ForwardPass:
     """Run the experiment and keep the inputs, weights and pre-activations too.
 
-    Same arguments as :func:`forward_prop`; returns a :class:`ForwardPass`.
+    Same arguments as :func:`forward_prop`; returns a :class:`ForwardPass`. With
+    ``sigma_b2 > 0`` every layer adds a bias ``b ~ N(0, sigma_b2)`` per unit (drawn after
+    its weights from the same stream): ``Z_i = H_{i-1} @ W_i + b_i``; with the default 0 no
+    bias is drawn and the numbers are those of :func:`forward_prop`.
     """
+    sigma_b2 = float(sigma_b2)
+    if not sigma_b2 >= 0:
+        raise ValueError(f"sigma_b2 must be a non-negative number, got {sigma_b2!r}")
     sizes = check_widths(hidden_layer_sizes, "hidden_layer_sizes", "[500] * 10")
     init = get(init_fn)
     act = get_activation(activation)
     rng = as_generator(seed)
     H = inputs = _inputs(sizes, X, n_samples, rng)
 
-    weights, pre, acts = [], [], []
+    weights, pre, acts, biases = [], [], [], []
     first_bad = None
     for i, fan_out in enumerate(sizes):
         fan_in = H.shape[1]
@@ -102,6 +111,11 @@ def forward_pass(
             )
         with np.errstate(over="ignore", invalid="ignore"):
             Z = H @ W
+            if sigma_b2 > 0:
+                draw = np.random.standard_normal(fan_out) if rng is None else rng.standard_normal(fan_out)
+                b = np.sqrt(sigma_b2) * draw
+                biases.append(b)
+                Z = Z + b
             H = np.asarray(act(Z), dtype=float)
         if first_bad is None and not np.all(np.isfinite(H)):
             first_bad = i
@@ -115,7 +129,14 @@ def forward_pass(
             RuntimeWarning,
             stacklevel=3,
         )
-    return ForwardPass(inputs=inputs, weights=weights, preactivations=pre, activations=acts, activation=act)
+    return ForwardPass(
+        inputs=inputs,
+        weights=weights,
+        preactivations=pre,
+        activations=acts,
+        activation=act,
+        biases=biases if sigma_b2 > 0 else None,
+    )
 
 
 def forward_prop(

@@ -97,6 +97,7 @@ def explorer_update(
     width: int = 500,
     gain: float = 1.0,
     seed: int = 0,
+    bias_var: float = 0.0,
     *,
     n_samples: int = 1000,
     bins: int = 30,
@@ -106,7 +107,7 @@ def explorer_update(
     """Draw the explorer's figure for one set of widget values.
 
     Runs ``propagation_stats([width] * depth, scaled_initializer(init, gain),
-    activation=activation, n_samples=n_samples, seed=seed)`` and draws: top left, the
+    activation=activation, n_samples=n_samples, seed=seed, sigma_b2=bias_var)`` and draws: top left, the
     std of each layer's activations ``H_l`` (measured: red points; mean-field theory:
     dashed); top right, the std of the gradient ``dL/dZ_l`` (green points, theory
     dashed); both on a log axis when their positive values span more than two decades,
@@ -117,9 +118,10 @@ def explorer_update(
 
     Parameters
     ----------
-    init, activation, depth, width, gain, seed
+    init, activation, depth, width, gain, seed, bias_var
         The widget values: an initializer name (or object or function), an activation
-        name, the number and width of the hidden layers, the weight gain, the seed.
+        name, the number and width of the hidden layers, the weight gain, the seed, and the
+        variance of the biases ``b ~ N(0, bias_var)`` (0: no biases).
     n_samples : int
         Standard-normal inputs pushed through.
     bins : int
@@ -137,15 +139,16 @@ def explorer_update(
     ValueError
         For a bad name, size, gain or seed (as :func:`propagation_stats`).
     """
-    from weight_init.experiment import forward_prop
+    from weight_init.experiment import forward_pass
     from weight_init.plotting import PlotResult, as_figure, pyplot, wants_log
     from weight_init.propagation import propagation_stats
 
     depth, width = int(depth), int(width)
     scaled = scaled_initializer(init, gain)
     sizes = [width] * depth
-    stats = propagation_stats(sizes, scaled, activation=activation, n_samples=n_samples, seed=seed)
-    acts, _, _ = forward_prop(sizes, scaled, activation=activation, n_samples=n_samples, seed=seed)
+    kw = dict(activation=activation, n_samples=n_samples, seed=seed, sigma_b2=bias_var)
+    stats = propagation_stats(sizes, scaled, **kw)
+    acts = dict(enumerate(forward_pass(sizes, scaled, **kw).activations))
 
     plt = pyplot()
     fig = plt.figure(figsize=figsize) if figure is None else as_figure(figure)
@@ -192,6 +195,7 @@ def explore(
     width: int = 500,
     gain: float = 1.0,
     seed: int = 0,
+    bias_var: float = 0.0,
     *,
     n_samples: int = 1000,
 ) -> Any:
@@ -199,7 +203,8 @@ def explore(
 
     Widgets: initializer (every :func:`weight_init.initializers.names` name, and
     ``init`` itself when it is another form ``get`` reads, e.g. ``'normal:0.4'``),
-    activation, depth (1-30 layers), width (10-1000 units), gain (0-3) and seed; every
+    activation, depth (1-30 layers), width (10-1000 units), gain (0-3), seed and bias
+    variance (0-1; the papers' ``sigma_b^2``); every
     change redraws :func:`explorer_update`'s figure. Show it as a notebook cell's value
     (``weight_init.explore()``). Needs ``pip install ipywidgets``.
 
@@ -233,6 +238,7 @@ def explore(
         "width": widgets.IntSlider(value=width, min=10, max=1000, step=10, description="width"),
         "gain": widgets.FloatSlider(value=gain, min=0.0, max=3.0, step=0.05, description="gain"),
         "seed": widgets.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed"),
+        "bias_var": widgets.FloatSlider(value=bias_var, min=0.0, max=1.0, step=0.01, description="bias var"),
     }
 
     def update(**values: Any) -> None:
@@ -246,6 +252,6 @@ def explore(
     out = widgets.interactive_output(update, controls)
     rows = [
         widgets.HBox([controls["init"], controls["activation"], controls["seed"]]),
-        widgets.HBox([controls["depth"], controls["width"], controls["gain"]]),
+        widgets.HBox([controls["depth"], controls["width"], controls["gain"], controls["bias_var"]]),
     ]
     return widgets.VBox([*rows, out])

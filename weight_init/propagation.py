@@ -34,12 +34,13 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from weight_init.activations import ActivationLike
+from weight_init.correlation import correlation_stats, plot_correlation
 from weight_init.experiment import forward_pass
 from weight_init.initializers import Initializer, InitLike, get
 from weight_init.theory import DEFAULT_N_QUAD, mean_field
 from weight_init.validation import as_generator
 
-__all__ = ["propagation_stats", "backward_pass", "plot_propagation"]
+__all__ = ["propagation_stats", "backward_pass", "plot_propagation", "correlation_stats", "plot_correlation"]
 
 COLUMNS = [
     "layer",
@@ -121,6 +122,7 @@ def propagation_stats(
     n_samples: int = 1000,
     seed: int | np.random.Generator | None = None,
     n_quad: int = DEFAULT_N_QUAD,
+    sigma_b2: float = 0.0,
 ):
     """Measured and predicted forward and backward statistics of every hidden layer.
 
@@ -146,6 +148,10 @@ def propagation_stats(
         As for :func:`weight_init.experiment.forward_prop`.
     n_quad : int, default 32
         Quadrature nodes per panel for the theory.
+    sigma_b2 : float, default 0.0
+        Variance of a bias ``b ~ N(0, sigma_b2)`` per unit in every layer (drawn after the
+        layer's weights); the theory gets the same ``sigma_b2``. 0: no biases, the numbers
+        of :func:`~weight_init.experiment.forward_prop`.
 
     Returns
     -------
@@ -173,7 +179,15 @@ def propagation_stats(
     pd = require("pandas", "plots")
 
     rng = as_generator(seed)
-    fp = forward_pass(hidden_layer_sizes, init_fn, activation=activation, X=X, n_samples=n_samples, seed=rng)
+    fp = forward_pass(
+        hidden_layer_sizes,
+        init_fn,
+        activation=activation,
+        X=X,
+        n_samples=n_samples,
+        seed=rng,
+        sigma_b2=sigma_b2,
+    )
     shape = fp.activations[-1].shape
     upstream = np.random.randn(*shape) if rng is None else rng.standard_normal(shape)
     deltas, wgrads = backward_pass(
@@ -194,6 +208,7 @@ def propagation_stats(
         output_grad_variance=1.0,
         n_samples=fp.inputs.shape[0],
         n_quad=n_quad,
+        sigma_b2=float(sigma_b2),
     )
     with np.errstate(over="ignore", invalid="ignore"):
         data = {

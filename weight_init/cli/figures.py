@@ -82,6 +82,8 @@ FIGURES: tuple[CommittedFigure, ...] = (
     ),
     CommittedFigure("trainable-depth.png", "weight_init.cli.trainable_depth", (), True),
     CommittedFigure("explorer.png", None),
+    CommittedFigure("phase-diagram.png", "weight_init.cli.order_chaos", ("--figure", "phase")),
+    CommittedFigure("jacobian-spectra.png", "weight_init.cli.order_chaos", ("--figure", "jacobian")),
 )
 
 

@@ -35,9 +35,9 @@ in-training recording of issue 9):
     ``seed``), as in :func:`weight_init.propagation.propagation_stats`.
 ``theory_preact_std``, ``theory_act_mean``, ``theory_act_std``
     the mean-field prediction for a plain layer (a ``Dense`` or ``Conv1D/2D/3D`` without
-    groups, no bias or a zero bias, activation linear, relu, tanh, sigmoid, elu or selu),
-    given the second moment of the layer's *measured* input ``m = E[x^2]``:
-    ``q = fan_in * E[W^2] * m``, ``Z ~ N(0, q)`` (:func:`weight_init.theory.mean_field`
+    groups, activation linear, relu, tanh, sigmoid, elu or selu), given the second moment
+    of the layer's *measured* input ``m = E[x^2]``: ``q = fan_in * E[W^2] * m + E[b^2]``
+    (``E[b^2]`` of the bias as it is, 0 without one), ``Z ~ N(0, q)`` (:func:`weight_init.theory.mean_field`
     with one layer, ``E[W^2]`` of the kernel as it is). NaN for every other layer. It is
     the infinite-width limit; a finite layer, a ``'same'``-padded border or inputs of very
     unequal norms stray from it.
@@ -275,19 +275,26 @@ def _loss_function(model: Any, x: Any, y: Any, loss: Any, seed: Any) -> Callable
 
 
 def _theory(layer: Any, act: str, kernel: np.ndarray, bias: np.ndarray | None, m_in: float) -> tuple:
-    """Mean-field ``(preact_std, act_mean, act_std)`` for a plain layer, else NaNs."""
+    """Mean-field ``(preact_std, act_mean, act_std)`` for a plain layer, else NaNs.
+
+    ``q = fan_in * mean(W^2) * m_in + mean(b^2)``: a bias, zero or not, is its measured
+    second moment.
+    """
     from weight_init.initializers import compute_fans
     from weight_init.theory import mean_field
 
     nan = (math.nan, math.nan, math.nan)
     if type(layer).__name__ not in _PLAIN_LAYERS or act not in THEORY_ACTIVATIONS:
         return nan
-    if getattr(layer, "groups", 1) != 1 or (bias is not None and np.any(bias != 0)):
+    if getattr(layer, "groups", 1) != 1:
         return nan
-    if not np.all(np.isfinite(kernel)) or not math.isfinite(m_in):
+    # A bias enters as its measured second moment E[b^2] (the theory's sigma_b^2).
+    b2 = 0.0 if bias is None else float(np.mean(np.square(bias)))
+    if not np.all(np.isfinite(kernel)) or not math.isfinite(m_in) or not math.isfinite(b2):
         return nan
     fan_in, fan_out = compute_fans(kernel.shape)
-    res = mean_field([fan_in], [fan_out], [float(np.mean(np.square(kernel)))], act, input_second_moment=m_in)
+    v = float(np.mean(np.square(kernel)))
+    res = mean_field([fan_in], [fan_out], [v], act, input_second_moment=m_in, sigma_b2=b2)
     return float(res["preact_std"][0]), float(res["act_mean"][0]), float(res["act_std"][0])
 
 

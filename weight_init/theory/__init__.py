@@ -3,8 +3,8 @@
 * :mod:`weight_init.theory.mean_field`: the layer-by-layer recursions for a given network
   (:func:`mean_field`, :func:`predict`) and Gaussian expectations (:func:`gaussian_moments`).
 * :mod:`weight_init.theory.chaos`: order and chaos: the fixed point ``q*``, ``chi_1``, the
-  correlation map and its fixed point ``c*``, the depth scales ``xi_q`` and ``xi_c``, the
-  critical line.
+  correlation map and its fixed point ``c*``, the depth scales ``xi_q`` and ``xi_c``;
+  :mod:`weight_init.theory.critical`: the critical line.
 * :mod:`weight_init.theory.jacobian`: singular values of the input-output Jacobian.
 """
 
@@ -13,10 +13,11 @@ from weight_init.theory.chaos import (
     chi1,
     correlation_fixed_point,
     correlation_map,
-    critical_sigma_w2,
     depth_scales,
     fixed_point,
 )
+from weight_init.theory.critical import critical_sigma_w2
+from weight_init.theory.jacobian import JacobianSpectrum, jacobian_singular_values, weight_spread
 from weight_init.theory.mean_field import (
     DEFAULT_N_QUAD,
     TAIL,
@@ -40,4 +41,7 @@ __all__ = [
     "correlation_fixed_point",
     "depth_scales",
     "critical_sigma_w2",
+    "JacobianSpectrum",
+    "jacobian_singular_values",
+    "weight_spread",
 ]
