@@ -97,6 +97,24 @@ def test_grid_is_depth_major_and_checks_its_values():
             grid_networks(**kw)
 
 
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (dict(learning_rate=0), "learning_rate must be a positive number"),
+        (dict(learning_rate=True), "learning_rate must be a positive number"),
+        (dict(optimizer="sgdd"), "optimizer must be one of sgd, momentum, rmsprop, adam"),
+        (dict(width=0), "width must be a positive integer"),
+        (dict(steps=1.5), "steps must be a positive integer"),
+        (dict(loop="fast"), "loop must be one of"),
+    ],
+)
+def test_training_checks_its_arguments_before_any_work(bad, words):
+    from weight_init.studies.trainable_depth.study import train_trainable_depth
+
+    with pytest.raises(ValueError, match=words):
+        train_trainable_depth((2,), (1.0,), dataset="no-such-dataset", **bad)
+
+
 def test_network_seeds_depend_on_the_network_alone():
     a = Network(8, 1.5, 0.05, 0)
     assert network_seeds(a) == network_seeds(Network(8, 1.5, 0.05, 0))

@@ -44,6 +44,7 @@ __all__ = [
     "OPTIMIZERS",
     "COLUMNS",
     "grid_networks",
+    "check_learning_rate",
     "make_optimizer",
     "flat_data",
     "batch_order",
@@ -112,10 +113,17 @@ def grid_networks(
     return [Network(d, w, sigma_b2, s) for d in depths for w in sigma_w2s for s in seeds]
 
 
+def check_learning_rate(learning_rate: Any) -> float:
+    """``float(learning_rate)`` if it is a finite number > 0, else a ``ValueError``."""
+    number = isinstance(learning_rate, (int, float, np.floating)) and not isinstance(learning_rate, bool)
+    if not (number and math.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    return float(learning_rate)
+
+
 def make_optimizer(keras: Any, name: str, learning_rate: float) -> Any:
     """A Keras optimizer by :data:`OPTIMIZERS` name."""
-    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    check_learning_rate(learning_rate)
     opt = keras.optimizers
     if name == "sgd":
         return opt.SGD(learning_rate)
@@ -292,6 +300,7 @@ def train_trainable_depth(
     eval_batch_size = check_positive_int(eval_batch_size, "eval_batch_size")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
+    learning_rate = check_learning_rate(learning_rate)
     check_loop(loop)
     if data is None:
         from weight_init.studies.mnist import load_mnist
@@ -299,20 +308,20 @@ def train_trainable_depth(
         data = load_mnist(dataset, verbose=verbose)
     x, y, x_test, y_test = flat_data(data, n_train, verbose=verbose)
     keras = import_keras()
+    if verbose:
+        print(
+            f"training {len(nets)} tanh networks together ({len(set(n.depth for n in nets))} depths x "
+            f"{len(set(n.sigma_w2 for n in nets))} sigma_w^2 x {len(seeds)} seed(s), width {width}) on "
+            f"{len(x)} images ({getattr(data, 'name', 'data')}): {steps} steps of {batch_size}, "
+            f"{optimizer} lr {learning_rate:g}, on {keras.backend.backend()}; building the model ...",
+            file=sys.stderr,
+        )
     model = build_grid(nets, width, seeds)
     model.compile(
         optimizer=make_optimizer(keras, optimizer, learning_rate),
         loss=summed_loss(keras),
         metrics=batch_loss_metrics(keras, len(nets)),
     )
-    if verbose:
-        print(
-            f"training {len(nets)} tanh networks together ({len(set(n.depth for n in nets))} depths x "
-            f"{len(set(n.sigma_w2 for n in nets))} sigma_w^2 x {len(seeds)} seed(s), width {width}) on "
-            f"{len(x)} images ({getattr(data, 'name', 'data')}): {steps} steps of {batch_size}, "
-            f"{optimizer} lr {learning_rate:g}, on {keras.backend.backend()}",
-            file=sys.stderr,
-        )
     shown = list(range(0, len(nets), max(1, len(nets) // 4)))[:4]  # the networks the progress bar shows
     progress = (
         Progress([f"L{nets[k].depth}/w{nets[k].sigma_w2:g}" for k in shown], 1, steps) if verbose else None
