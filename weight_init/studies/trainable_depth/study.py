@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from typing import Any, Sequence
 
 import numpy as np
@@ -200,7 +201,8 @@ def fit_grid(
     for ``steps`` batches, each seed in its :func:`batch_order`; returns every step's own
     batch loss per network, shape ``(steps, len(nets))`` (the ``batch_loss_k`` metrics of
     :func:`weight_init.studies.fused.batch_loss_metrics`). ``progress``: a
-    :class:`weight_init.studies.fused.Progress` showing the networks ``shown``."""
+    :class:`weight_init.studies.fused.Progress` showing the networks ``shown`` (a bar on a
+    terminal, else a line per pass over the data)."""
     from weight_init.studies.fused import Reordered, fit_epoch
 
     seeds = list(seeds)
@@ -226,6 +228,11 @@ def fit_grid(
                 loop=loop,
             )
         )
+        if progress is not None and not progress.tty:  # no bar: a line per pass over the data
+            elapsed = time.perf_counter() - progress.start
+            losses = "  ".join(f"{label} {out[-1][k]:.4g}" for label, k in zip(progress.labels, shown))
+            progress.stream.write(f"step {len(out)}/{steps} ({elapsed:.0f}s)  batch loss: {losses}\n")
+            progress.stream.flush()
     return np.asarray(out, dtype=np.float64)
 
 
