@@ -80,7 +80,7 @@ FIGURES: tuple[CommittedFigure, ...] = (
         True,
         output_flag="--figure",
     ),
-    CommittedFigure("trainable-depth.png", "weight_init.cli.trainable_depth", (), True),
+    CommittedFigure("trainable-depth.png", "weight_init.cli.trainable_depth", ("--n-seeds", "3"), True),
     CommittedFigure("explorer.png", None),
     CommittedFigure("phase-diagram.png", "weight_init.cli.order_chaos", ("--figure", "phase")),
     CommittedFigure("jacobian-spectra.png", "weight_init.cli.order_chaos", ("--figure", "jacobian")),
