@@ -266,6 +266,19 @@ def test_help_names_every_flag_and_the_defaults():
     assert "6 xi_c" in proc.stdout and "2-core CPU" in proc.stdout
 
 
+def test_grid_flags_take_ranges_and_paper_sets_the_papers_grid():
+    from weight_init.cli.trainable_depth import parse_args
+
+    args = parse_args(["--sigma-w2", "1:2:0.25", "3", "--depths", "2", "10:30:10"])
+    assert args.sigma_w2 == [1.0, 1.25, 1.5, 1.75, 2.0, 3.0] and args.depths == [2, 10, 20, 30]
+    args = parse_args([])
+    assert args.depths == [2, 4, 8, 12, 16, 24, 32, 48, 64, 96] and len(args.sigma_w2) == 12
+    args = parse_args(["--paper"])
+    assert args.depths == list(range(10, 301, 10))
+    assert args.sigma_w2[0] == 1.0 and args.sigma_w2[-1] == 4.0 and len(args.sigma_w2) == 25
+    assert (args.sigma_b2, args.width, args.optimizer) == (0.05, 300, "sgd")
+
+
 @pytest.mark.parametrize(
     "args, words",
     [
