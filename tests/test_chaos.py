@@ -161,3 +161,11 @@ def test_bad_parameters():
         correlation_map("tanh", 1.0, 0.0, 1.5)
     with pytest.raises(ValueError, match="unknown activation"):
         depth_scales("swish", 1.0)
+
+
+def test_diverging_length_of_an_asymptotically_linear_activation_is_marginal_for_correlations():
+    # ELU at sigma_w^2 = 3: q* = inf, the limit is ReLU's: chi_1 = 3 / 2, c' = 2 k(c), xi_c = inf.
+    ds = depth_scales("elu", 3.0, 0.05)
+    assert ds.q_star == math.inf and math.isnan(ds.xi_q)
+    assert ds.chi_1 == pytest.approx(1.5, rel=1e-9)
+    assert ds.c_star == 1.0 and ds.xi_c == math.inf

@@ -6,15 +6,15 @@ layers (Poole et al. 2016, "Exponential expressivity in deep neural networks thr
 chaos"; Schoenholz et al. 2017, "Deep Information Propagation"; equation numbers of their arXiv
 versions). With ``Dz`` the standard normal measure:
 
-* **Length map** (Poole eq. 3; Schoenholz eq. 3): the pre-activation variance
+* **Length map** (Poole eq. 3): the pre-activation variance
   ``q^l = sigma_w^2 * int Dz phi(sqrt(q^{l-1}) z)^2 + sigma_b^2``, with a stable fixed point
   ``q*`` (:func:`fixed_point`).
-* **Correlation map** (Poole eqs. 4-5; Schoenholz eqs. 4-5): two inputs at the fixed length
+* **Correlation map** (Poole eqs. 4-5): two inputs at the fixed length
   with correlation ``c`` have, one layer up,
   ``c' = [sigma_w^2 * int Dz1 Dz2 phi(u1) phi(u2) + sigma_b^2] / q*``, ``u1 = sqrt(q*) z1``,
   ``u2 = sqrt(q*) (c z1 + sqrt(1 - c^2) z2)`` (:func:`correlation_map`). ``c = 1`` is always a
   fixed point; its slope there is
-* ``chi_1 = sigma_w^2 * int Dz phi'(sqrt(q*) z)^2`` (Poole eq. 7; Schoenholz eq. 6)
+* ``chi_1 = sigma_w^2 * int Dz phi'(sqrt(q*) z)^2`` (Poole eq. 7)
   (:func:`chi1`), which also multiplies the mean squared gradient per layer going backwards.
   ``chi_1 < 1``: the ordered phase, ``c* = 1`` is stable and inputs become equal; ``chi_1 > 1``:
   the chaotic phase, a second fixed point ``c* < 1`` is stable and nearby inputs decorrelate
@@ -185,7 +185,7 @@ def chi1(activation: ActivationLike, sigma_w2: Any, sigma_b2: Any = 0.0):
     """``chi_1 = sigma_w^2 int Dz phi'(sqrt(q*) z)^2`` (Poole et al. 2016, eq. 7).
 
     The slope of the correlation map at ``c = 1`` and the factor by which the mean squared
-    gradient grows per layer going backwards (Schoenholz et al. 2017, eq. 6 and Sec. 5).
+    gradient grows per layer going backwards (Schoenholz et al. 2017, Sec. 5).
     ``chi_1 < 1``: ordered (vanishing gradients); ``> 1``: chaotic (exploding). For ReLU
     ``chi_1 = sigma_w^2 / 2`` whatever the bias. At ``q* = 0`` the limit ``q -> 0+``.
 
@@ -291,7 +291,11 @@ def _correlation_fixed_point(act, sw, sb, q, chi):
     c = np.ones_like(q)
     length = _next_length(act, sw, sb, q)
     chi_c = chi * effective_q(q) / length  # the slope at c = 1 (chi_1 at a finite q* > 0)
-    ch = np.flatnonzero(chi_c > 1.0 + 1e-10)  # slope 1 (ReLU without bias): marginal, c* = 1
+    # Slope 1 (ReLU without bias; an asymptotically homogeneous activation at q* = inf, where
+    # the stand-in q = 1e300 leaves a rounding-level excess): marginal, c* = 1.
+    marginal = np.abs(chi_c - 1.0) <= np.where(np.isinf(q), 1e-6, 1e-10)
+    chi_c = np.where(marginal, 1.0, chi_c)
+    ch = np.flatnonzero((chi_c > 1.0) & ~marginal)
     if ch.size:
         args = (sw[ch], sb[ch], q[ch], length[ch])
         cc = _newton_c(act, *args, np.zeros(ch.size), COARSE_NODES, 1e-7, 100)

@@ -13,9 +13,9 @@ the eigenvalues ``lambda = s^2`` of ``J J^T`` (``s`` the singular values) have
 
 with ``v_W = 1`` for weights of independent entries (the Marchenko-Pastur law of ``W^T W``)
 and ``v_W = 0`` for orthogonal weights: Pennington, Schoenholz & Ganguli 2017, "Resurrecting
-the sigmoid in deep learning through dynamical isometry", eqs. 13-14 at ``chi_1 = 1``
-(``s_1 = -v_W`` there); away from ``chi_1 = 1`` the normalized variance adds up over the
-free product the same way. Orthogonal weights with tanh near criticality and a small ``q*``
+the sigmoid in deep learning through dynamical isometry", their variance of the spectrum
+of ``J J^T`` at ``chi_1 = 1`` (with the S-transform coefficient ``s_1 = -v_W``); away from
+``chi_1 = 1`` the normalized variances of free factors add up the same way. Orthogonal weights with tanh near criticality and a small ``q*``
 (``mu_2 / mu_1^2`` close to 1) keep the spectrum concentrated at any depth (dynamical
 isometry); Gaussian weights, and ReLU with either (``mu_2 / mu_1^2 = 2``), spread it linearly
 in ``L``. Linear networks: all singular values equal ``gain^L`` for orthogonal weights.
