@@ -12,7 +12,12 @@ import tomllib
 import weight_init
 from weight_init._optional import MissingDependencyError, UserError, require
 
-SCRIPTS = ("plot_activation_layers.py", "plot_loss_progression.py", "plot_toy_training.py")
+SCRIPTS = (
+    "plot_activation_layers.py",
+    "plot_loss_progression.py",
+    "plot_toy_training.py",
+    "plot_trainable_depth.py",
+)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -80,6 +80,7 @@ FIGURES: tuple[CommittedFigure, ...] = (
         True,
         output_flag="--figure",
     ),
+    CommittedFigure("trainable-depth.png", "weight_init.cli.trainable_depth", ("--n-seeds", "3"), True),
     CommittedFigure("watch-training.png", "weight_init.cli.watch_training"),
     CommittedFigure("explorer.png", None),
     CommittedFigure("phase-diagram.png", "weight_init.cli.order_chaos", ("--figure", "phase")),

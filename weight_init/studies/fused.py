@@ -1,5 +1,6 @@
 """Many networks trained as one fused Keras model, the machinery every study that trains
-shares: the cross-entropy, the summed loss, the per-network batch-loss metrics, one epoch
+shares: the cross-entropy, the summed loss, the per-network batch-loss metrics, the
+per-network scores from stacked logits, one epoch
 of training (``fit`` or ``train_on_batch``) and the progress bar.
 
 Keras is passed in by the caller; this module imports only numpy and the standard library at
@@ -20,6 +21,7 @@ __all__ = [
     "cross_entropy",
     "batch_loss_metrics",
     "summed_loss",
+    "validation_scores",
     "check_loop",
     "resolve_loop",
     "Reordered",
@@ -85,6 +87,23 @@ def summed_loss(keras: Any) -> Any:
             return ops.sum(cross_entropy(y, y_pred), axis=-1)
 
     return SummedCrossEntropy(name="summed_cross_entropy")
+
+
+def validation_scores(logits: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cross-entropy and accuracy per network from stacked logits.
+
+    ``logits``: ``(n, N, 10)``; ``y``: one-hot ``(n, 10)``. In float64:
+    ``loss_k = mean_i [logsumexp(z_ik) - z_ik[label_i]]``,
+    ``accuracy_k = mean_i [argmax z_ik == label_i]``.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    top = z.max(axis=-1, keepdims=True)
+    lse = np.log(np.exp(z - top).sum(axis=-1)) + top[..., 0]
+    label = np.argmax(y, axis=-1)
+    picked = np.take_along_axis(z, label[:, None, None].repeat(z.shape[1], 1), axis=-1)[..., 0]
+    loss = (lse - picked).mean(axis=0)
+    accuracy = (np.argmax(z, axis=-1) == label[:, None]).mean(axis=0)
+    return loss, accuracy
 
 
 #: What ``loop='auto'`` picks per Keras backend (measured, see ``benchmarks/README.md``):
