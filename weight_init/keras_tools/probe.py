@@ -358,12 +358,15 @@ def kernel_gradients(model: Any, x: Any, loss_fn: Callable[[Any], Any], kernels:
 
         values = [v.value for v in trainable]
         frozen = [v.value for v in model.non_trainable_variables]
+        # stateless_call hands its keywords to call() itself: a subclassed model whose call
+        # takes no `training` (as model(x, training=False) accepts) gets none
+        flags = {"training": False} if _takes_training(model) else {}
 
         def loss_of(selected: list) -> Any:
             current = list(values)
             for i, value in zip(chosen, selected):
                 current[i] = value
-            out, _ = model.stateless_call(current, frozen, x, training=False)
+            out, _ = model.stateless_call(current, frozen, x, **flags)
             return loss_fn(out)
 
         grads = jax.grad(loss_of)([values[i] for i in chosen])
@@ -383,3 +386,14 @@ def kernel_gradients(model: Any, x: Any, loss_fn: Callable[[Any], Any], kernels:
         else np.asarray(keras.ops.convert_to_numpy(by_index[i]), dtype=np.float64)
         for i in wanted
     ]
+
+
+def _takes_training(model: Any) -> bool:
+    """Whether ``model.call`` accepts a ``training`` keyword (or any keyword)."""
+    import inspect
+
+    try:
+        params = inspect.signature(model.call).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "training" or p.kind is p.VAR_KEYWORD for p in params)
