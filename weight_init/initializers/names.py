@@ -30,220 +30,19 @@ them, and a dict ``{'name': ..., key: value}`` or Keras' serialized form
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from weight_init.initializers import presets as _I
 from weight_init.initializers.base import InitLike, RNGLike, call_init
 from weight_init.initializers.laws import (
-    Constant,
     Initializer,
-    RandomNormal,
-    RandomUniform,
-    TruncatedNormal,
-    VarianceScaling,
 )
-from weight_init.initializers.structured import DeltaOrthogonal, Dirac, Identity, Orthogonal, Sparse
+from weight_init.initializers.registry import ALIASES, CLASS_KEYS, KERAS_NAMES, REGISTRY, TORCH_NAMES, Param
 
 __all__ = ["get", "names", "parse_init", "weight_variance"]
 
 
-@dataclass(frozen=True)
-class _Param:
-    name: str
-    kind: type  # float, int or str
-    aliases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Entry:
-    build: Callable[..., Initializer]
-    params: tuple[_Param, ...] = ()
-    preset: Initializer | None = None  # what the bare name gives; None: a value is needed
-    library: str = "Keras"
-
-
-def _p(name: str, kind: type = float, *aliases: str) -> _Param:
-    return _Param(name, kind, aliases)
-
-
-def _fixed(init: Initializer, library: str) -> _Entry:
-    return _Entry(lambda: init, (), init, library)
-
-
-def _keras_uniform(
-    limit: float | None = None, minval: float | None = None, maxval: float | None = None
-) -> RandomUniform:
-    if limit is not None:
-        if minval is not None or maxval is not None:
-            raise ValueError("give limit, or minval/maxval (a/b), not both")
-        return _I.uniform(limit)
-    return RandomUniform(-0.05 if minval is None else minval, 0.05 if maxval is None else maxval)
-
-
-def _kaiming(distribution: str) -> Callable[..., Initializer]:
-    def build(a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> VarianceScaling:
-        if mode not in ("fan_in", "fan_out"):
-            raise ValueError(f"mode must be fan_in or fan_out (as in PyTorch), got {mode!r}")
-        gain = _I.calculate_gain(nonlinearity, a)
-        return VarianceScaling(gain**2, mode, distribution)
-
-    return build
-
-
-def _xavier(distribution: str) -> Callable[..., Initializer]:
-    def build(gain: float = 1.0) -> VarianceScaling:
-        if isinstance(gain, bool) or not isinstance(gain, (int, float)) or gain == 0:
-            raise ValueError(f"gain must be a non-zero number, got {gain!r}")
-        return VarianceScaling(float(gain) ** 2, "fan_avg", distribution)
-
-    return build
-
-
-_STD = _p("std", float, "stddev")
-_REGISTRY: dict[str, _Entry] = {
-    # Keras 3 (keras.initializers), with Keras' defaults.
-    "zeros": _fixed(_I.zeros, "Keras, PyTorch"),
-    "ones": _fixed(_I.ones, "Keras, PyTorch"),
-    "constant": _Entry(
-        lambda value=0.0: Constant(value),
-        (_p("value", float, "val"),),
-        Constant(0.0, name="constant"),
-        "Keras, PyTorch",
-    ),
-    "random_normal": _Entry(
-        lambda std=0.05, mean=0.0: RandomNormal(std, mean), (_STD, _p("mean")), _I.random_normal
-    ),
-    "random_uniform": _Entry(
-        _keras_uniform, (_p("limit"), _p("minval", float, "a"), _p("maxval", float, "b")), _I.random_uniform
-    ),
-    "truncated_normal": _Entry(
-        lambda std=0.05, mean=0.0: TruncatedNormal(mean, std), (_STD, _p("mean")), _I.truncated_normal
-    ),
-    "variance_scaling": _Entry(
-        VarianceScaling,
-        (_p("scale"), _p("mode", str), _p("distribution", str)),
-        VarianceScaling(name="variance_scaling"),
-    ),
-    "glorot_normal": _fixed(_I.glorot_normal, "Keras"),
-    "glorot_uniform": _fixed(_I.glorot_uniform, "Keras"),
-    "he_normal": _fixed(_I.he_normal, "Keras"),
-    "he_uniform": _fixed(_I.he_uniform, "Keras"),
-    "lecun_normal": _fixed(_I.lecun_normal, "Keras"),
-    "lecun_uniform": _fixed(_I.lecun_uniform, "Keras"),
-    "orthogonal": _Entry(Orthogonal, (_p("gain"),), Orthogonal(1.0), "Keras, PyTorch"),
-    "identity": _Entry(Identity, (_p("gain"),), _I.identity),
-    # PyTorch (torch.nn.init), with PyTorch's defaults.
-    "kaiming_normal": _Entry(
-        _kaiming("untruncated_normal"),
-        (_p("a"), _p("mode", str), _p("nonlinearity", str)),
-        _I.kaiming_normal,
-        "PyTorch",
-    ),
-    "kaiming_uniform": _Entry(
-        _kaiming("uniform"),
-        (_p("a"), _p("mode", str), _p("nonlinearity", str)),
-        _I.kaiming_uniform,
-        "PyTorch",
-    ),
-    "xavier_normal": _Entry(_xavier("untruncated_normal"), (_p("gain"),), _I.xavier_normal, "PyTorch"),
-    "xavier_uniform": _Entry(_xavier("uniform"), (_p("gain"),), _I.xavier_uniform, "PyTorch"),
-    "trunc_normal": _Entry(
-        lambda std=1.0, mean=0.0, a=-2.0, b=2.0: TruncatedNormal(mean, std, a, b),
-        (_STD, _p("mean"), _p("a"), _p("b")),
-        _I.trunc_normal,
-        "PyTorch",
-    ),
-    "torch.normal": _Entry(
-        lambda std=1.0, mean=0.0: RandomNormal(std, mean),
-        (_STD, _p("mean")),
-        RandomNormal(1.0, name="torch.normal"),
-        "PyTorch",
-    ),
-    "torch.uniform": _Entry(
-        lambda a=0.0, b=1.0: RandomUniform(a, b),
-        (_p("a", float, "minval"), _p("b", float, "maxval")),
-        RandomUniform(0.0, 1.0, name="torch.uniform"),
-        "PyTorch",
-    ),
-    "eye": _fixed(_I.eye, "PyTorch"),
-    "dirac": _Entry(Dirac, (_p("groups", int),), _I.dirac, "PyTorch"),
-    "sparse": _Entry(Sparse, (_p("sparsity"), _STD), None, "PyTorch"),
-    # The notebook's, and this package's own.
-    "small_random": _fixed(_I.small_random, "notebook"),
-    "big_random": _fixed(_I.big_random, "notebook"),
-    "xavier": _fixed(_I.xavier, "notebook"),
-    "he_normal_untruncated": _fixed(_I.he_normal_untruncated, "this package"),
-    "lsuv": _fixed(_I.lsuv, "this package"),
-    "delta_orthogonal": _Entry(DeltaOrthogonal, (_p("gain"),), _I.delta_orthogonal, "this package"),
-}
-
-_ALIASES: dict[str, str] = {
-    "zero": "zeros",
-    "one": "ones",
-    "normal": "random_normal",
-    "uniform": "random_uniform",
-}
-#: Keras' class names (matched case-insensitively, ``_`` ignored).
-_KERAS_CLASSES = {
-    "Zeros": "zeros",
-    "Ones": "ones",
-    "Constant": "constant",
-    "RandomNormal": "random_normal",
-    "RandomUniform": "random_uniform",
-    "TruncatedNormal": "truncated_normal",
-    "VarianceScaling": "variance_scaling",
-    "GlorotNormal": "glorot_normal",
-    "GlorotUniform": "glorot_uniform",
-    "HeNormal": "he_normal",
-    "HeUniform": "he_uniform",
-    "LecunNormal": "lecun_normal",
-    "LecunUniform": "lecun_uniform",
-    "Orthogonal": "orthogonal",
-    "OrthogonalInitializer": "orthogonal",
-    "Identity": "identity",
-    "IdentityInitializer": "identity",
-}
-_CLASS_KEYS = {k.lower(): v for k, v in _KERAS_CLASSES.items()}
-_KERAS_NAMES = {
-    "zeros",
-    "ones",
-    "zero",
-    "one",
-    "constant",
-    "random_normal",
-    "random_uniform",
-    "normal",
-    "uniform",
-    "truncated_normal",
-    "variance_scaling",
-    "glorot_normal",
-    "glorot_uniform",
-    "he_normal",
-    "he_uniform",
-    "lecun_normal",
-    "lecun_uniform",
-    "orthogonal",
-    "identity",
-}
-_TORCH_NAMES = {
-    "zeros": "zeros",
-    "ones": "ones",
-    "constant": "constant",
-    "normal": "torch.normal",
-    "uniform": "torch.uniform",
-    "orthogonal": "orthogonal",
-    "trunc_normal": "trunc_normal",
-    "kaiming_normal": "kaiming_normal",
-    "kaiming_uniform": "kaiming_uniform",
-    "xavier_normal": "xavier_normal",
-    "xavier_uniform": "xavier_uniform",
-    "eye": "eye",
-    "dirac": "dirac",
-    "sparse": "sparse",
-}
 _PREFIXES = (
     ("torch.nn.init.", "torch"),
     ("nn.init.", "torch"),
@@ -256,11 +55,11 @@ _CALL = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*(?::(.*)|\((.*)\))?\s*$", re.S)
 
 def names() -> list[str]:
     """All names :func:`get` accepts (besides Keras' class names and prefixes), sorted."""
-    return sorted(set(_REGISTRY) | set(_ALIASES))
+    return sorted(set(REGISTRY) | set(ALIASES))
 
 
 def _valued() -> str:
-    return ", ".join(f"{k}:{e.params[0].name.upper()}" for k, e in sorted(_REGISTRY.items()) if e.params)
+    return ", ".join(f"{k}:{e.params[0].name.upper()}" for k, e in sorted(REGISTRY.items()) if e.params)
 
 
 def _unknown(spec: Any, detail: str = "") -> ValueError:
@@ -280,26 +79,26 @@ def _canonical(text: str, spec: Any) -> tuple[str, str]:
             library, raw = lib, raw[len(prefix) :]
             break
     key = raw.lower().replace("-", "_")
-    if key.endswith("_") and key[:-1] in _TORCH_NAMES:  # normal_, torch.nn.init.kaiming_normal_
+    if key.endswith("_") and key[:-1] in TORCH_NAMES:  # normal_, torch.nn.init.kaiming_normal_
         if library == "keras":
             raise _unknown(spec, ": a trailing underscore is PyTorch's spelling, keras.initializers has none")
         library, key = "torch", key[:-1]
-    if key not in _REGISTRY and key not in _ALIASES and key.replace("_", "") in _CLASS_KEYS:
-        key = _CLASS_KEYS[key.replace("_", "")]
+    if key not in REGISTRY and key not in ALIASES and key.replace("_", "") in CLASS_KEYS:
+        key = CLASS_KEYS[key.replace("_", "")]
     if library == "torch":
-        if key not in _TORCH_NAMES:
+        if key not in TORCH_NAMES:
             raise _unknown(spec, f": torch.nn.init has no {key}")
-        return _TORCH_NAMES[key], f"torch.{key}"
-    if library == "keras" and key not in _KERAS_NAMES:
+        return TORCH_NAMES[key], f"torch.{key}"
+    if library == "keras" and key not in KERAS_NAMES:
         raise _unknown(spec, f": keras.initializers has no {key}")
-    if key in _ALIASES:
-        return _ALIASES[key], key
-    if key in _REGISTRY:
+    if key in ALIASES:
+        return ALIASES[key], key
+    if key in REGISTRY:
         return key, key
     raise _unknown(spec)
 
 
-def _convert(spec: Any, param: _Param, value: Any) -> Any:
+def _convert(spec: Any, param: Param, value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip().strip("'\"")
         if param.kind is str:
@@ -319,7 +118,7 @@ def _format(value: Any) -> str:
 
 
 def _build(spec: Any, key: str, shown: str, positional: list[Any], keywords: dict[str, Any]) -> Initializer:
-    entry = _REGISTRY[key]
+    entry = REGISTRY[key]
     if not positional and not keywords:
         if entry.preset is None:
             main = entry.params[0].name
