@@ -1,4 +1,4 @@
-"""LayerStatsCallback: per-layer statistics during the user's own ``fit`` (issue 20).
+"""LayerStatsCallback: per-layer statistics during the user's own ``fit``.
 
 Tiny models (a 3-layer MLP on 20 features, a linear model, a small CNN), a few dozen
 steps each: seconds in all.

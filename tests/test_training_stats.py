@@ -1,4 +1,4 @@
-"""Per-layer statistics recorded while the loss-progression networks train (issue 9).
+"""Per-layer statistics recorded while the loss-progression networks train.
 
 One training of the three default networks on 640 offline digits (5 steps, float32) with
 the recording every 2 steps, and the same run without it; a few seconds each.
