@@ -113,6 +113,7 @@ def _fixed_point(act: Activation, sw: np.ndarray, sb: np.ndarray, q0: float, tol
     sw, sb = sw.ravel(), sb.ravel()
     q = np.where(sw == 0, sb, float(q0))
     active = np.flatnonzero(sw > 0)
+    boost = np.full(q.shape, 100.0)  # growth factor of a map step while the length grows
     for _ in range(maxiter):
         if active.size == 0:
             break
@@ -124,9 +125,14 @@ def _fixed_point(act: Activation, sw: np.ndarray, sb: np.ndarray, q0: float, tol
         with np.errstate(divide="ignore", invalid="ignore"):
             newton = qa - h / (slope - 1.0)
         # Newton where the map crosses downwards (a stable fixed point ahead); else a map
-        # step, accelerated while the length grows faster than linearly.
+        # step, accelerated while the length grows: by 100, then by the square of the last
+        # factor (up to 1e50) at each further growth step, so that a diverging length passes
+        # Q_DIVERGED in about eight steps instead of a hundred.
         use_newton = (slope < 1.0) & np.isfinite(newton) & (newton >= 0)
-        grow = np.where(h > 0, np.maximum(L, 100.0 * qa), L)
+        growing = (h > 0) & ~use_newton
+        ba = boost[active]
+        grow = np.where(h > 0, np.maximum(L, ba * qa), L)
+        boost[active] = np.where(growing, np.minimum(ba * ba, 1e50), 100.0)
         new = np.where(use_newton, newton, grow)
         new = np.where(np.isfinite(new), np.maximum(new, 0.0), np.inf)
         done = np.abs(new - qa) <= tol * np.maximum(qa, 1e-300) + 1e-300
