@@ -55,7 +55,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from weight_init.activations import Activation, ActivationLike, get_activation
-from weight_init.theory.quadrature import NODES, Q_INF, derivative, effective_q, expect_1d, expect_2d, step
+from weight_init.theory.quadrature import (
+    NODES,
+    Q_INF,
+    derivative,
+    effective_q,
+    expect_1d,
+    expect_2d_products,
+    step,
+)
 
 __all__ = [
     "DepthScales",
@@ -206,14 +214,16 @@ def chi1(activation: ActivationLike, sigma_w2: Any, sigma_b2: Any = 0.0):
 
 
 def _corr_terms(act: Activation, deriv: bool):
-    def terms(u1, u2, s):
+    """The factor pairs ``(phi(u1), phi(u2))`` and, with ``deriv``, ``(phi'(u1), phi'(u2))``."""
+
+    def factors(u1, u2, s):
         if not deriv:
-            return [act.fn(u1) * act.fn(u2)]
+            return [(act.fn(u1), act.fn(u2))]
         f1, d1 = act.value_and_derivative(u1, step(s))
         f2, d2 = act.value_and_derivative(u2, step(s))
-        return [f1 * f2, d1 * d2]
+        return [(f1, f2), (d1, d2)]
 
-    return terms
+    return factors
 
 
 def _next_length(act: Activation, sw, sb, q) -> np.ndarray:
@@ -230,7 +240,7 @@ def _corr_map(act: Activation, sw, sb, q, c, deriv: bool, n: int = NODES, length
     """
     qe = effective_q(q)
     L = _next_length(act, sw, sb, q) if length is None else length
-    vals = expect_2d(_corr_terms(act, deriv), qe, c, n=n)
+    vals = expect_2d_products(_corr_terms(act, deriv), qe, c, n=n)
     nxt = (sw * vals[0] + sb) / L
     return (nxt, sw * vals[1] * qe / L) if deriv else (nxt, None)
 
