@@ -203,3 +203,16 @@ def test_inner_first_products_equal_the_generic_rule(act):
     (generic,) = expect_2d(lambda u1, u2, s: [f(u1) * f(u2)], q, c)
     (fast,) = expect_2d_products(lambda u1, u2, s: [(f(u1), f(u2))], q, c)
     np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=1e-300)
+
+
+def test_the_stable_correlation_next_to_the_critical_line():
+    # chi_1 = 1.00011 and 1.000025 (points of a 200 x 200 grid): c* within 5e-4 of 1. Iterating
+    # from c = 0, the previous code returned the unstable c* = 1 there (chi_c = chi_1 > 1).
+    sw, sb = (
+        np.array([1.9597989949748744, 2.2939698492462313]),
+        np.array([0.09296482412060302, 0.20351758793969849]),
+    )
+    ds = depth_scales("tanh", sw, sb)
+    assert np.all(ds.chi_1 > 1) and np.all(ds.chi_1 < 1.0002)
+    assert np.all((ds.c_star > 0.999) & (ds.c_star < 1)) and np.all(ds.chi_c < 1) and np.all(ds.xi_c > 5000)
+    np.testing.assert_allclose(correlation_map("tanh", sw, sb, ds.c_star), ds.c_star, rtol=0, atol=1e-11)
