@@ -169,3 +169,50 @@ def test_diverging_length_of_an_asymptotically_linear_activation_is_marginal_for
     assert ds.q_star == math.inf and math.isnan(ds.xi_q)
     assert ds.chi_1 == pytest.approx(1.5, rel=1e-9)
     assert ds.c_star == 1.0 and ds.xi_c == math.inf
+
+
+# ----------------------------------------------------------------------------- the fast path
+
+
+def test_fast_depth_scales_agree_with_a_direct_fine_quadrature():
+    # c* and chi_c (inner-first 2-D sums, staged Newton) against the generic 2-D rule at 16
+    # nodes a panel, its terms formed as products on the full grid: c* is a fixed point of
+    # that map to 1e-11 and chi_c its slope there to 1e-10.
+    from weight_init.theory.quadrature import expect_2d
+
+    sw, sb = np.array([1.9, 2.0, 2.5, 4.0, 3.0]), np.array([0.05, 0.1, 0.2, 0.5, 0.3])
+    ds = depth_scales("tanh", sw, sb)
+    assert np.all((ds.c_star > 0) & (ds.c_star < 1))
+
+    def terms(u1, u2, s):
+        f1, f2 = np.tanh(u1), np.tanh(u2)
+        return [f1 * f2, (1 - f1 * f1) * (1 - f2 * f2)]
+
+    e_ff, e_dd = expect_2d(terms, ds.q_star, ds.c_star, n=16)
+    np.testing.assert_allclose((sw * e_ff + sb) / ds.q_star, ds.c_star, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(sw * e_dd, ds.chi_c, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("act", ["relu", "elu", "tanh"])
+def test_inner_first_products_equal_the_generic_rule(act):
+    from weight_init.activations import get_activation
+    from weight_init.theory.quadrature import expect_2d, expect_2d_products
+
+    f = get_activation(act).fn
+    q, c = np.array([0.01, 1.0, 3.0, 300.0]), np.array([0.999, -0.5, 0.3, 0.9])
+    (generic,) = expect_2d(lambda u1, u2, s: [f(u1) * f(u2)], q, c)
+    (fast,) = expect_2d_products(lambda u1, u2, s: [(f(u1), f(u2))], q, c)
+    np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=1e-300)
+
+
+def test_the_stable_correlation_next_to_the_critical_line():
+    # chi_1 = 1.00011 and 1.000025 (points of a 200 x 200 grid): c* within 5e-4 of 1. Iterating
+    # from c = 0, the previous code returned the unstable c* = 1 there (chi_c = chi_1 > 1).
+    sw, sb = (
+        np.array([1.9597989949748744, 2.2939698492462313]),
+        np.array([0.09296482412060302, 0.20351758793969849]),
+    )
+    ds = depth_scales("tanh", sw, sb)
+    assert np.all(ds.chi_1 > 1) and np.all(ds.chi_1 < 1.0002)
+    assert np.all((ds.c_star > 0.999) & (ds.c_star < 1)) and np.all(ds.chi_c < 1) and np.all(ds.xi_c > 5000)
+    np.testing.assert_allclose(correlation_map("tanh", sw, sb, ds.c_star), ds.c_star, rtol=0, atol=1e-11)

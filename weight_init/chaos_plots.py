@@ -111,7 +111,7 @@ def plot_phase_diagram(
     sw_max: float = 4.0,
     sb_max: float = 0.5,
     n_colour: int = 200,
-    n_contour: int = 48,
+    n_contour: int = 120,
     width: int = 500,
     figsize: tuple[float, float] = (13, 5),
 ):

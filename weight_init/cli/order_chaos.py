@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--contour-grid",
         type=positive_int,
-        default=48,
+        default=120,
         help="phase: grid points per axis for the xi_c contours",
     )
     parser.add_argument("--width", type=positive_int, default=200, help="jacobian: width of every layer")

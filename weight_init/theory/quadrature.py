@@ -19,7 +19,9 @@ integrands are hard:
   outer node the inner ``t`` rule has the panel edges ``0, +-0.75, +-1.5, ..., +-12`` plus a
   split at ``t_0 = -c z_1 / sqrt(1 - c^2)``, where ``u_2 = 0`` (the kink or peak of the
   second factor), and edges ``t_0 +- 12 * 2^-j`` refined down to one unit of ``u_2``. Inner
-  weights are renormalized to sum to one.
+  weights are renormalized to sum to one. For products ``f(u_1) g(u_2)``
+  (:func:`expect_2d_products`, the correlation map) the inner sums of ``g`` are taken
+  first, so only ``g`` is evaluated on the full ``(N_1, N_2)`` grid.
 
 Accuracy (measured, n = 10 nodes a panel): against 30 nodes a panel the 2-D rule is within
 6e-13 relative for tanh, ReLU and ELU at ``q`` from 0.01 to 300 and ``c`` up to 0.999, and it
@@ -39,7 +41,16 @@ import numpy as np
 
 from weight_init.activations import Activation
 
-__all__ = ["TAIL", "FD_STEP", "step", "derivative", "n_panels", "expect_1d", "expect_2d"]
+__all__ = [
+    "TAIL",
+    "FD_STEP",
+    "step",
+    "derivative",
+    "n_panels",
+    "expect_1d",
+    "expect_2d",
+    "expect_2d_products",
+]
 
 #: Integration range in standard units: ``exp(-12^2 / 2) ~ 5e-32``.
 TAIL = 12.0
@@ -164,34 +175,12 @@ def expect_1d(
     return [o.reshape(q.shape) for o in out]
 
 
-def expect_2d(
-    terms: Callable[[np.ndarray, np.ndarray, np.ndarray], Sequence[np.ndarray]],
-    q: np.ndarray,
-    c: np.ndarray,
-    *,
-    n: int = NODES,
-    chunk: int = 128,
-) -> list[np.ndarray]:
-    """``E[term(u1, u2)]`` for centred Gaussians of variance ``q`` and correlation ``c``.
+def _rule_2d(qf: np.ndarray, cf: np.ndarray, n: int, chunk: int):
+    """For chunks of flat ``(q, c)``: ``sel, u1, u2, s, wt, w1`` of the 2-D rule.
 
-    Parameters
-    ----------
-    terms : callable
-        ``terms(u1, u2, s)`` with ``u1`` of shape ``(P, N1, 1)``, ``u2`` of shape
-        ``(P, N1, N2)`` and ``s`` of shape ``(P, 1, 1)`` returns a sequence of arrays
-        broadcastable to ``(P, N1, N2)``.
-    q, c : ndarray
-        Variances (finite, >= 0) and correlations in ``[-1, 1]``, broadcast together.
-
-    Returns
-    -------
-    list of ndarray
-        One array of the broadcast shape per term.
+    ``u1`` of shape ``(P, N1, 1)`` on the outer nodes (weights ``w1``), ``u2`` of shape
+    ``(P, N1, N2)`` on the inner nodes of each outer node (weights ``wt``, rows summing to 1).
     """
-    q, c = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(c, dtype=float))
-    shape = q.shape
-    qf, cf = q.ravel(), np.clip(c.ravel(), -1.0, 1.0)
-    out: list[np.ndarray] | None = None
     g_edges = TAIL * np.array([-1, -0.5, -0.25, -0.125, -0.0625, 0, 0.0625, 0.125, 0.25, 0.5, 1.0])
     leg_t, leg_w = np.polynomial.legendre.leggauss(n)
     for k, idx in _groups(qf, cf):
@@ -216,18 +205,100 @@ def expect_2d(
             half = 0.5 * (b - a)
             t = (a + half * (leg_t + 1.0)).reshape(p.shape[:2] + (-1,))
             wt = (half * leg_w).reshape(t.shape) * np.exp(-0.5 * t * t)
-            wt = wt / wt.sum(axis=-1, keepdims=True)
-            u1 = s * zz
-            u2 = s * (cc * zz + rho * t)
-            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-                vals = [(np.asarray(v, dtype=float) * wt).sum(axis=-1) @ w1 for v in terms(u1, u2, s)]
-            if out is None:
-                out = [np.full(qf.shape, np.nan) for _ in vals]
-            for o, v in zip(out, vals):
-                o[sel] = v
+            wt /= wt.sum(axis=-1, keepdims=True)
+            u2 = t
+            u2 *= rho
+            u2 += cc * zz
+            u2 *= s
+            yield sel, s * zz, u2, s, wt, w1
+
+
+def _collect(q: np.ndarray, c: np.ndarray, n: int, chunk: int, evaluate) -> list[np.ndarray]:
+    """Run ``evaluate(u1, u2, s, wt, w1) -> list of (P,)`` over the chunks of the 2-D rule."""
+    q, c = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(c, dtype=float))
+    shape = q.shape
+    qf, cf = q.ravel(), np.clip(c.ravel(), -1.0, 1.0)
+    out: list[np.ndarray] | None = None
+    for sel, u1, u2, s, wt, w1 in _rule_2d(qf, cf, n, chunk):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            vals = evaluate(u1, u2, s, wt, w1)
+        if out is None:
+            out = [np.full(qf.shape, np.nan) for _ in vals]
+        for o, v in zip(out, vals):
+            o[sel] = v
     if out is None:
         return [np.full(qf.shape, np.nan)]
     return [o.reshape(shape) for o in out]
+
+
+def expect_2d(
+    terms: Callable[[np.ndarray, np.ndarray, np.ndarray], Sequence[np.ndarray]],
+    q: np.ndarray,
+    c: np.ndarray,
+    *,
+    n: int = NODES,
+    chunk: int = 128,
+) -> list[np.ndarray]:
+    """``E[term(u1, u2)]`` for centred Gaussians of variance ``q`` and correlation ``c``.
+
+    Parameters
+    ----------
+    terms : callable
+        ``terms(u1, u2, s)`` with ``u1`` of shape ``(P, N1, 1)``, ``u2`` of shape
+        ``(P, N1, N2)`` and ``s`` of shape ``(P, 1, 1)`` returns a sequence of arrays
+        broadcastable to ``(P, N1, N2)``.
+    q, c : ndarray
+        Variances (finite, >= 0) and correlations in ``[-1, 1]``, broadcast together.
+
+    Returns
+    -------
+    list of ndarray
+        One array of the broadcast shape per term.
+    """
+
+    def evaluate(u1, u2, s, wt, w1):
+        return [(np.asarray(v, dtype=float) * wt).sum(axis=-1) @ w1 for v in terms(u1, u2, s)]
+
+    return _collect(q, c, n, chunk, evaluate)
+
+
+def expect_2d_products(
+    factors: Callable[[np.ndarray, np.ndarray, np.ndarray], Sequence[tuple[np.ndarray, np.ndarray]]],
+    q: np.ndarray,
+    c: np.ndarray,
+    *,
+    n: int = NODES,
+    chunk: int = 16,
+) -> list[np.ndarray]:
+    """``E[f(u1) g(u2)]`` for products of a function of ``u1`` and one of ``u2``.
+
+    The rule of :func:`expect_2d`, summed inner first: ``sum_i w1_i f(u1_i) sum_j wt_ij
+    g(u2_ij)``, without forming the products on the ``(P, N1, N2)`` grid (the same sum in
+    another order: equal to rounding).
+
+    Parameters
+    ----------
+    factors : callable
+        ``factors(u1, u2, s)`` (shapes as for :func:`expect_2d`) returns a sequence of pairs
+        ``(f, g)``: ``f`` of shape ``(P, N1, 1)``, ``g`` of shape ``(P, N1, N2)``.
+    q, c : ndarray
+        Variances (finite, >= 0) and correlations in ``[-1, 1]``, broadcast together.
+
+    Returns
+    -------
+    list of ndarray
+        One array of the broadcast shape per pair.
+    """
+
+    def evaluate(u1, u2, s, wt, w1):
+        out = []
+        for f, g in factors(u1, u2, s):
+            inner = np.einsum("pij,pij->pi", np.broadcast_to(np.asarray(g, dtype=float), wt.shape), wt)
+            f = np.broadcast_to(np.asarray(f, dtype=float), u1.shape)[..., 0]
+            out.append((f * inner) @ w1)
+        return out
+
+    return _collect(q, c, n, chunk, evaluate)
 
 
 def check_finite_positive(name: str, value: float) -> float:
