@@ -22,7 +22,7 @@ The naming rule:
   ``normal``/``uniform`` follow the rule above.
 
 Parameters: ``'name:VALUE'`` or ``'name(VALUE)'`` sets the main parameter (the first one
-of the entry below, as the README's table lists them: ``normal:0.4`` is std 0.4), ``'name(key=value, ...)'`` any of
+of the entry below, as the table of docs/initializers.md lists them: ``normal:0.4`` is std 0.4), ``'name(key=value, ...)'`` any of
 them, and a dict ``{'name': ..., key: value}`` or Keras' serialized form
 ``{'class_name': 'VarianceScaling', 'config': {...}}`` does the same.
 """
