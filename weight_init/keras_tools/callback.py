@@ -60,7 +60,6 @@ from weight_init.keras_tools.statistics import (
     histogram_edges,
     layer_statistics,
     log_histogram_edges,
-    std,
     update_ratio,
 )
 
@@ -194,7 +193,7 @@ class _Watcher:
                     "LayerStatsCallback records its first call",
                     stacklevel=2,
                 )
-            w = np.array(to_np(layer_kernel(layer)), dtype=np.float64)
+            w = np.array(to_np(layer_kernel(layer)))  # a copy: the update ratio's W_before
             edges, log_bins = self._bins(layer)
             if name not in self.histograms:
                 self.histograms[name] = (edges, [])
@@ -211,8 +210,10 @@ class _Watcher:
         """The columns of :data:`STAT_COLUMNS` from one layer's device reductions."""
         act = activation_name(layer)
         if red is None:  # the layer was not called: its statistics are those of no values
-            return layer_statistics(np.zeros((0,), np.float32), np.zeros((0,), np.float32), act, kernel=w)
-        h_mean, h_sq, z_sq, g_sq = (float(v) for v in red["moments"])
+            return layer_statistics(
+                np.zeros((0,), np.float32), np.zeros((0,), np.float32), act, kernel=np.asarray(w, np.float64)
+            )
+        h_mean, h_sq, z_sq, g_sq, w_sq = (float(v) for v in red["moments"])
         dead, saturated = (int(v) for v in red["counts"])
         size = math.prod(shape)
         units = shape[channel_axis(layer, len(shape))]
@@ -222,7 +223,7 @@ class _Watcher:
             "preact_std": math.sqrt(z_sq),
             "dead_fraction": dead / units if act in RELU_LIKE else math.nan,
             "saturated_fraction": saturated / size if act in SATURATING else math.nan,
-            "weight_std": std(w),
+            "weight_std": math.sqrt(w_sq),
             "grad_std": math.sqrt(g_sq),
             "update_ratio": math.nan,
         }

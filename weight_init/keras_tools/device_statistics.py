@@ -110,12 +110,14 @@ def layer_reductions(
     activation: str,
     channel_axis: int,
     grad: Any,
+    kernel: Any,
     edges: np.ndarray,
     log_bins: tuple[str, float, float] | None,
     acc: str,
 ) -> dict[str, Any]:
     """One layer's reductions: ``moments`` (acc dtype: ``mean(H)``, ``mean((H - mean)^2)``,
-    the same of ``Z`` and of ``G``; NaN where absent), ``counts`` (int32: dead units,
+    the same of ``Z``, of ``G`` (NaN without one) and of ``W``, the latter from ``W`` in
+    float64 as the reference copies it), ``counts`` (int32: dead units,
     saturated outputs) and ``histogram`` (int32 counts of ``H`` on ``edges``).
 
     :func:`weight_init.keras_tools.callback` turns them into the statistics: stds are
@@ -134,8 +136,9 @@ def layer_reductions(
     if activation in SATURATING:
         centre, reach = SATURATING[activation]
         saturated = ops.sum(ops.cast(ops.greater(ops.abs(ops.subtract(h, centre)), reach), "int32"))
+    w_sq = mean_and_square_mean(ops.cast(kernel, acc), acc)[1]
     return {
-        "moments": ops.stack([h_mean, h_sq, z_sq, ops.cast(g_sq, acc)]),
+        "moments": ops.stack([h_mean, h_sq, z_sq, ops.cast(g_sq, acc), w_sq]),
         "counts": ops.stack([dead, saturated]),
         "histogram": histogram_counts(h, edges, log_bins, acc),
     }

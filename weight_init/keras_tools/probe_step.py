@@ -86,8 +86,8 @@ def build_probe_step(
 
     ``calls[i]``: how many times ``layers[i]`` was called in the pass (its first call is
     measured); ``shapes[i]``: the shape of its output ``H`` (``None`` if not called). ``results[i]``: ``None`` for a layer not called, else the numpy values of
-    :func:`~weight_init.keras_tools.device_statistics.layer_reductions` for ``H``, ``Z``
-    and ``G = d loss_fn(model(x)) / d kernels[i]`` on the histogram bins ``bins[i] =
+    :func:`~weight_init.keras_tools.device_statistics.layer_reductions` for ``H``, ``Z``,
+    ``G = d loss_fn(model(x)) / d kernels[i]`` and the kernel ``W`` on the histogram bins ``bins[i] =
     (edges, log_bins)``, plus ``"h"`` and ``"grad"`` (``None`` when the kernel does not
     reach the loss) with ``arrays``.
     """
@@ -106,7 +106,7 @@ def build_probe_step(
     calls: list[int] = []
     shapes: list[tuple[int, ...] | None] = []
 
-    def reduce(grads: Sequence[Any]) -> list:
+    def reduce(grads: Sequence[Any], kernel_values: Sequence[Any]) -> list:
         """The reductions of the pass just captured; ``grads`` in the order of ``chosen``."""
         by_index = dict(zip(chosen, grads))
         calls[:] = [len(capture.seen.get(id(layer), [])) for layer in layers]
@@ -115,7 +115,7 @@ def build_probe_step(
             for layer, n in zip(layers, calls)
         ]
         out = []
-        for layer, i, (edges, log_bins) in zip(layers, wanted, bins):
+        for layer, i, w, (edges, log_bins) in zip(layers, wanted, kernel_values, bins):
             seen = capture.seen.get(id(layer), [])
             if not seen:
                 out.append(None)
@@ -123,7 +123,9 @@ def build_probe_step(
             h, z = seen[0]
             grad = None if i is None else by_index.get(i)
             act = activation_name(layer)
-            red = layer_reductions(h, z, act, channel_axis(layer, len(h.shape)), grad, edges, log_bins, acc)
+            red = layer_reductions(
+                h, z, act, channel_axis(layer, len(h.shape)), grad, w, edges, log_bins, acc
+            )
             if arrays:
                 red["h"] = h
                 if grad is not None:
@@ -140,7 +142,7 @@ def build_probe_step(
                 with tf.GradientTape() as tape:
                     loss = loss_fn(model(x_in, training=False))
                 grads = tape.gradient(loss, [trainable[i].value for i in chosen])
-                return reduce(grads)
+                return reduce(grads, [k.value for k in kernels])
 
         def run() -> list:
             return compiled(x_t)
@@ -162,8 +164,10 @@ def build_probe_step(
                 [values[i] for i in chosen], values, frozen, x_in
             )
             capture.seen = seen
-            return reduce(grads)
+            every = dict(zip(all_ids, values + frozen))
+            return reduce(grads, [every[id(k)] for k in kernels])
 
+        all_ids = [id(v) for v in model.trainable_variables + model.non_trainable_variables]
         compiled = jax.jit(probe)
 
         def run() -> list:
@@ -181,7 +185,7 @@ def build_probe_step(
                 loss = loss_fn(model(x_t, training=False))
                 grads = torch.autograd.grad(loss, [trainable[i].value for i in chosen], allow_unused=True)
                 with torch.no_grad():
-                    return reduce(grads)
+                    return reduce(grads, [k.value for k in kernels])
 
     else:
         raise ValueError(
