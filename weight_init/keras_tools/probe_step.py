@@ -20,6 +20,7 @@ as numpy arrays. Keras and the backend are imported inside the functions.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -155,7 +156,7 @@ def build_probe_step(
             for i, value in zip(chosen, selected):
                 current[i] = value
             with capture:
-                out, _ = model.stateless_call(current, frozen, x_in, training=False)
+                out, _ = model.stateless_call(current, frozen, x_in, **training)
                 seen = {key: list(v) for key, v in capture.seen.items()}
             return loss_fn(out), seen
 
@@ -167,6 +168,10 @@ def build_probe_step(
             every = dict(zip(all_ids, values + frozen))
             return reduce(grads, [every[id(k)] for k in kernels])
 
+        # stateless_call hands its keywords to call(): only a call() that takes training gets it
+        params = inspect.signature(model.call).parameters
+        takes = "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        training = {"training": False} if takes else {}
         all_ids = [id(v) for v in model.trainable_variables + model.non_trainable_variables]
         compiled = jax.jit(probe)
 
