@@ -24,12 +24,17 @@ callback, ``layer_stats`` and the loss study) in :mod:`weight_init.keras_tools.s
 the 1e-3 rule of thumb; ``step`` is the number of updates done before it).
 
 How the layers are seen: while the probe batch runs, each watched layer's ``call`` is
-wrapped for that one call: the layer runs with its activation set to linear, giving
-``Z``, and its activation is applied to ``Z``, giving ``H`` (for ``Dense`` and ``Conv``
-exactly what the layer computes). The training step itself is not touched: the losses of
-``fit`` with the callback equal those without it (tested, float32). On TensorFlow and
-torch the probe's forward pass is the gradient's forward pass; on JAX (whose gradient
-runs a stateless traced call) it is a second one.
+wrapped (:class:`weight_init.keras_tools.probe_step.Capture`): the layer runs with its
+activation set to linear, giving ``Z``, and its activation is applied to ``Z``, giving
+``H`` (for ``Dense`` and ``Conv`` exactly what the layer computes). The probe is one
+compiled step, traced at the first record (:func:`weight_init.keras_tools.probe_step.build_probe_step`:
+``tf.function`` on TensorFlow, ``jax.jit`` on JAX, eager on torch): the forward pass,
+the gradients and the statistics' reductions on the device
+(:mod:`weight_init.keras_tools.device_statistics`, the same numbers as the numpy
+definitions to float rounding, float64 accumulation where the backend has it), so
+only a few scalars per layer, the histogram counts and a copy of each kernel (for the
+update ratio) reach the host. The training step itself is not touched: the losses of
+``fit`` with the callback equal those without it (tested, float32).
 
 With ``log_dir``, every record also goes to TensorBoard (:mod:`weight_init.keras_tools.event_writer`,
 the ``tensorboard`` package, no TensorFlow calls): scalars ``<layer>/<statistic>`` (the
@@ -136,9 +141,10 @@ class _Watcher:
         self._pending: Any = None
         self._writer: Any = None
         self._warned: set[str] = set()
-        #: Wall seconds spent recording, by part: ``probe`` (the forward and backward pass
-        #: on ``x``), ``statistics`` (numpy, histograms included), ``update`` (kernel
-        #: copies and update ratios), ``tensorboard`` (writing events).
+        #: Wall seconds spent recording, by part: ``probe`` (the compiled step on ``x``: forward
+        #: and backward pass, the statistics' reductions and histograms on the device, their
+        #: transfer), ``statistics`` (on the host: the kernel copies and the table's values),
+        #: ``update`` (the update ratios), ``tensorboard`` (writing events).
         self.seconds = {"probe": 0.0, "statistics": 0.0, "update": 0.0, "tensorboard": 0.0}
 
     # ------------------------------------------------------------------ recording
