@@ -9,9 +9,11 @@ flattened images. Each is trained one epoch at a time without and with the callb
 TensorBoard events), the two in alternating order ``--repeat`` times after a warm-up
 epoch of each (tracing); printed per model: the median epoch times, the overhead
 ``with / without - 1`` as the median of the *paired* ratios (each pair run back to back,
-so a machine shared with other jobs slows both alike), and where the callback's time
-went (its own ``seconds``: probe forward/backward pass, numpy statistics, kernel copies
-and update ratios, TensorBoard writing) as a share of the recorded epoch.
+so a machine shared with other jobs slows both alike), the same from the fastest epoch of
+each (the least disturbed by other jobs), and where the callback's time
+went (its own ``seconds``: the compiled probe step with its device reductions, the
+host's kernel copies and table values, the update ratios, TensorBoard writing) as a
+share of the recorded epoch.
 
 Examples::
 
@@ -92,7 +94,8 @@ def bench(name, build, x, y, args) -> None:
         f"{name} ({keras.backend.backend()}, {model.count_params():,} parameters, {len(cb.histograms)} "
         f"kernel layers; {steps} steps per epoch, {records} records in {args.repeat} epochs):\n"
         f"  epoch without {np.median(off):.3f} s, with {np.median(on):.3f} s; overhead (median of paired "
-        f"ratios) {100 * np.median(ratios):+.1f} % (pairs: {', '.join(f'{100 * r:+.0f}' for r in ratios)} %)\n"
+        f"ratios) {100 * np.median(ratios):+.1f} % (pairs: {', '.join(f'{100 * r:+.0f}' for r in ratios)} %); "
+        f"fastest epochs {min(off):.3f} s and {min(on):.3f} s: {100 * (min(on) / min(off) - 1):+.1f} %\n"
         f"  callback time / epoch time with it: {100 * sum(cb.seconds.values()) / total_on:.1f} % "
         f"({parts}); per record {1000 * sum(cb.seconds.values()) / max(records, 1):.0f} ms"
     )

@@ -338,3 +338,53 @@ def test_log_histogram_counts_as_the_search_among_its_edges():
         fast, slow = log_histogram(values, act), histogram(values, log_histogram_edges(act))
         assert fast.sum() == slow.sum() == len(z) - 1  # the NaN dropped, the rest all counted
         assert np.abs(fast - slow).sum() <= 20  # values within float32 rounding of an edge
+
+
+def test_device_reductions_equal_the_numpy_statistics(keras):
+    """The compiled probe's keras.ops reductions against the numpy reference
+    (:mod:`weight_init.keras_tools.statistics`) on a channels-last conv output with dead
+    channels, a tanh output with saturated values and a NaN-free kernel and gradient:
+    the same numbers to 1e-12 with float64 accumulation (1e-5 with float32, JAX's
+    default), the same dead and saturated counts, the equal-width histogram exactly and
+    the log-magnitude one within 2 values (a value within float rounding of an edge)."""
+    from weight_init.keras_tools.device_statistics import accumulation_dtype, layer_reductions
+    from weight_init.keras_tools.statistics import (
+        histogram,
+        histogram_edges,
+        layer_statistics,
+        log_histogram,
+        log_histogram_edges,
+    )
+
+    rng = np.random.default_rng(4)
+    z = (rng.normal(size=(8, 6, 6, 5)) * 10.0 ** rng.uniform(-9, 2, (8, 6, 6, 5))).astype(np.float32)
+    z[..., 1] = -np.abs(z[..., 1])  # a dead channel
+    w = rng.normal(size=(3, 3, 2, 5)).astype(np.float32)
+    g = rng.normal(size=w.shape).astype(np.float32) * 1e-3
+    acc = accumulation_dtype()
+    rtol = 1e-12 if acc == "float64" else 1e-5
+    for act, h in (("relu", np.maximum(z, 0)), ("tanh", np.tanh(z * 1e3))):
+        lin = histogram_edges(-1.0, 1.0, 7)
+        for edges, log_bins, counts in (
+            (log_histogram_edges(act), (act, 1e-8, 1e3), log_histogram(h, act)),
+            (lin, None, histogram(h, lin)),
+        ):
+            tensors = [keras.ops.convert_to_tensor(a) for a in (h, z, g, w)]
+            red = layer_reductions(*tensors[:2], act, -1, *tensors[2:], edges, log_bins, acc)
+            red = {k: keras.ops.convert_to_numpy(v) for k, v in red.items()}
+            ref = layer_statistics(h, z, act, kernel=w.astype(np.float64), grad=g, channel_axis=-1)
+            mean, h_sq, z_sq, g_sq, w_sq = red["moments"]
+            np.testing.assert_allclose(
+                [mean, np.sqrt(h_sq), np.sqrt(z_sq), np.sqrt(g_sq), np.sqrt(w_sq)],
+                [ref[c] for c in ("act_mean", "act_std", "preact_std", "grad_std", "weight_std")],
+                rtol=rtol,
+            )
+            dead, saturated = red["counts"]
+            if act == "relu":
+                assert dead / 5 == ref["dead_fraction"] and dead >= 1
+            else:
+                assert saturated / h.size == ref["saturated_fraction"] and saturated > 0
+            if log_bins is None and acc == "float64":
+                np.testing.assert_array_equal(red["histogram"], counts)
+            else:
+                assert red["histogram"].sum() == h.size and np.abs(red["histogram"] - counts).sum() <= 2

@@ -24,12 +24,17 @@ callback, ``layer_stats`` and the loss study) in :mod:`weight_init.keras_tools.s
 the 1e-3 rule of thumb; ``step`` is the number of updates done before it).
 
 How the layers are seen: while the probe batch runs, each watched layer's ``call`` is
-wrapped for that one call: the layer runs with its activation set to linear, giving
-``Z``, and its activation is applied to ``Z``, giving ``H`` (for ``Dense`` and ``Conv``
-exactly what the layer computes). The training step itself is not touched: the losses of
-``fit`` with the callback equal those without it (tested, float32). On TensorFlow and
-torch the probe's forward pass is the gradient's forward pass; on JAX (whose gradient
-runs a stateless traced call) it is a second one.
+wrapped (:class:`weight_init.keras_tools.probe_step.Capture`): the layer runs with its
+activation set to linear, giving ``Z``, and its activation is applied to ``Z``, giving
+``H`` (for ``Dense`` and ``Conv`` exactly what the layer computes). The probe is one
+compiled step, traced at the first record (:func:`weight_init.keras_tools.probe_step.build_probe_step`:
+``tf.function`` on TensorFlow, ``jax.jit`` on JAX, eager on torch): the forward pass,
+the gradients and the statistics' reductions on the device
+(:mod:`weight_init.keras_tools.device_statistics`, the same numbers as the numpy
+definitions to float rounding, float64 accumulation where the backend has it), so
+only a few scalars per layer, the histogram counts and a copy of each kernel (for the
+update ratio) reach the host. The training step itself is not touched: the losses of
+``fit`` with the callback equal those without it (tested, float32).
 
 With ``log_dir``, every record also goes to TensorBoard (:mod:`weight_init.keras_tools.event_writer`,
 the ``tensorboard`` package, no TensorFlow calls): scalars ``<layer>/<statistic>`` (the
@@ -41,21 +46,24 @@ Keras, pandas and matplotlib are imported when the callback is made or used.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import warnings
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from weight_init.keras_tools.probe import activation_name, as_list, batch_size, channel_axis, layer_kernel
 from weight_init.keras_tools.statistics import (
     HIST_BINS,
+    LOG_HIGH,
+    LOG_LOW,
+    RELU_LIKE,
+    SATURATING,
     STAT_COLUMNS,
-    histogram,
     histogram_edges,
     layer_statistics,
-    log_histogram,
     log_histogram_edges,
     update_ratio,
 )
@@ -94,46 +102,6 @@ def watched_layers(model: Any) -> list[tuple[str, Any]]:
     return found
 
 
-class _Capture:
-    """While active, each layer's calls record ``(H, Z)``: output and pre-activation."""
-
-    def __init__(self, keras: Any, layers: Sequence[Any]) -> None:
-        self.keras, self.layers = keras, list(layers)
-        self.seen: dict[int, list[tuple[Any, Any]]] = {}
-
-    def _wrap(self, layer: Any) -> Any:
-        original = layer.call
-        linear = self.keras.activations.linear
-        seen = self.seen.setdefault(id(layer), [])
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            act = getattr(layer, "activation", None)
-            if act is None or activation_name(layer) == "linear":
-                h = original(*args, **kwargs)
-                seen.append((h, h))
-                return h
-            layer.activation = linear
-            try:
-                z = original(*args, **kwargs)
-            finally:
-                layer.activation = act
-            h = act(z)
-            seen.append((h, z))
-            return h
-
-        return call
-
-    def __enter__(self) -> _Capture:
-        self.seen.clear()
-        for layer in self.layers:
-            layer.call = self._wrap(layer)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for layer in self.layers:
-            layer.__dict__.pop("call", None)
-
-
 class _Watcher:
     """The callback's recording, independent of ``keras.callbacks.Callback``."""
 
@@ -169,18 +137,21 @@ class _Watcher:
         self.step, self.epoch = 0, 1
         self._layers: list[tuple[str, Any]] | None = None
         self._loss_fn: Any = None
+        self._probe: Any = None
         self._pending: Any = None
         self._writer: Any = None
         self._warned: set[str] = set()
-        #: Wall seconds spent recording, by part: ``probe`` (the forward and backward pass
-        #: on ``x``), ``statistics`` (numpy, histograms included), ``update`` (kernel
-        #: copies and update ratios), ``tensorboard`` (writing events).
+        #: Wall seconds spent recording, by part: ``probe`` (the compiled step on ``x``: forward
+        #: and backward pass, the statistics' reductions and histograms on the device, their
+        #: transfer), ``statistics`` (on the host: the kernel copies and the table's values),
+        #: ``update`` (the update ratios), ``tensorboard`` (writing events).
         self.seconds = {"probe": 0.0, "statistics": 0.0, "update": 0.0, "tensorboard": 0.0}
 
     # ------------------------------------------------------------------ recording
 
     def _prepare(self, model: Any) -> None:
         from weight_init.keras_tools.probe import loss_function
+        from weight_init.keras_tools.probe_step import build_probe_step
 
         if self._layers is None:
             if not model.built:  # a subclassed model before its first step: build it on x
@@ -188,64 +159,80 @@ class _Watcher:
             self._layers = watched_layers(model)
             self._x = self.x
             self._loss_fn = loss_function(model, self._x, self.y, self.loss, self.seed)
+            layers = [layer for _, layer in self._layers]
+            self._probe = build_probe_step(
+                model,
+                layers,
+                [layer_kernel(layer) for layer in layers],
+                self._x,
+                self._loss_fn,
+                [self._bins(layer) for layer in layers],
+                arrays=self.log_dir is not None,
+            )
         if self.log_dir is not None and self._writer is None:
             from weight_init.keras_tools.event_writer import EventWriter
 
             self._writer = EventWriter(self.log_dir)
 
+    def _bins(self, layer: Any) -> tuple[np.ndarray, tuple[str, float, float] | None]:
+        """``(edges, log_bins)`` of a layer's activation histogram (see ``hist_range``)."""
+        act = activation_name(layer)
+        if self.hist_range is None:
+            return log_histogram_edges(act, bins=self.bins), (act, LOG_LOW, LOG_HIGH)
+        return histogram_edges(*self.hist_range, self.bins), None
+
     def _forward(self, model: Any) -> None:
         """Statistics of every layer on the probe batch; kernels kept for the update ratio."""
         from weight_init._optional import import_keras
-        from weight_init.keras_tools.probe import kernel_gradients
 
-        keras = import_keras()
-        to_np = keras.ops.convert_to_numpy
-        layers = [layer for _, layer in self._layers]
-        kernels = [layer_kernel(layer) for layer in layers]
-        capture = _Capture(keras, layers)
+        to_np = import_keras().ops.convert_to_numpy
         start = time.perf_counter()
-        if keras.backend.backend() == "jax":  # the gradient's call is traced: look in a second one
-            grads = kernel_gradients(model, self._x, self._loss_fn, kernels)
-            with capture:
-                model(self._x, training=False)
-        else:
-            with capture:
-                grads = kernel_gradients(model, self._x, self._loss_fn, kernels)
+        calls, shapes, results = self._probe()
         mid = time.perf_counter()
         self.seconds["probe"] += mid - start
         records = []
-        for (name, layer), grad, kernel in zip(self._layers, grads, kernels):
-            calls = capture.seen.get(id(layer), [])
-            if len(calls) > 1 and name not in self._warned:
+        for (name, layer), n_calls, shape, red in zip(self._layers, calls, shapes, results):
+            if n_calls > 1 and name not in self._warned:
                 self._warned.add(name)
                 warnings.warn(
-                    f"layer {name!r} is called {len(calls)} times per forward pass; "
+                    f"layer {name!r} is called {n_calls} times per forward pass; "
                     "LayerStatsCallback records its first call",
                     stacklevel=2,
                 )
-            w = np.array(to_np(kernel), dtype=np.float64)
-            if not calls:
-                h = z = np.zeros((0,), np.float32)
-                act, axis = activation_name(layer), -1
-            else:
-                h, z = (np.asarray(to_np(t)) for t in calls[0])
-                act, axis = activation_name(layer), channel_axis(layer, h.ndim)
-            stats = layer_statistics(h, z, act, kernel=w, grad=grad, channel_axis=axis)
+            w = np.array(to_np(layer_kernel(layer)))  # a copy: the update ratio's W_before
+            edges, log_bins = self._bins(layer)
             if name not in self.histograms:
-                if self.hist_range is None:
-                    edges = log_histogram_edges(act, bins=self.bins)
-                else:
-                    edges = histogram_edges(*self.hist_range, self.bins)
                 self.histograms[name] = (edges, [])
-            edges, counts = self.histograms[name]
-            if self.hist_range is None:
-                counts.append(log_histogram(h, act, bins=self.bins))
-            else:
-                counts.append(histogram(h, edges))
-            records.append((name, stats, w, h, grad))
+            stats = self._statistics(layer, red, w, shape)
+            counts = np.zeros(len(edges) - 1, np.int64) if red is None else red["histogram"].astype(np.int64)
+            self.histograms[name][1].append(counts)
+            h = None if red is None else red.get("h")
+            records.append((name, stats, w, h, None if red is None else red.get("grad")))
         self.steps.append(self.step)
         self._pending = (self.step, self.epoch, records)
         self.seconds["statistics"] += time.perf_counter() - mid
+
+    def _statistics(self, layer: Any, red: dict | None, w: np.ndarray, shape: Any) -> dict[str, float]:
+        """The columns of :data:`STAT_COLUMNS` from one layer's device reductions."""
+        act = activation_name(layer)
+        if red is None:  # the layer was not called: its statistics are those of no values
+            return layer_statistics(
+                np.zeros((0,), np.float32), np.zeros((0,), np.float32), act, kernel=np.asarray(w, np.float64)
+            )
+        h_mean, h_sq, z_sq, g_sq, w_sq = (float(v) for v in red["moments"])
+        dead, saturated = (int(v) for v in red["counts"])
+        size = math.prod(shape)
+        units = shape[channel_axis(layer, len(shape))]
+        return {
+            "act_mean": h_mean,
+            "act_std": math.sqrt(h_sq),
+            "preact_std": math.sqrt(z_sq),
+            "dead_fraction": dead / units if act in RELU_LIKE else math.nan,
+            "saturated_fraction": saturated / size if act in SATURATING else math.nan,
+            "weight_std": math.sqrt(w_sq),
+            "grad_std": math.sqrt(g_sq),
+            "update_ratio": math.nan,
+        }
 
     def _update(self, model: Any) -> None:
         """The update ratio of the recorded step; the rows and TensorBoard events."""

@@ -61,6 +61,8 @@ __all__ = [
     "saturated_fraction",
     "update_ratio",
     "NONNEGATIVE",
+    "LOG_LOW",
+    "LOG_HIGH",
     "log_histogram_edges",
     "log_histogram",
     "histogram_edges",
@@ -168,10 +170,12 @@ def update_ratio(before: Any, after: Any) -> float:
 
 #: Activations whose output is never negative: their log-magnitude bins have no negative side.
 NONNEGATIVE = ("relu", "relu6", "sigmoid", "hard_sigmoid", "sparse_sigmoid", "softplus", "exp")
+#: The default magnitudes of the log histogram's bins: from ``LOG_LOW`` to ``LOG_HIGH``.
+LOG_LOW, LOG_HIGH = 1e-8, 1e3
 
 
 def log_histogram_edges(
-    activation: str = "linear", *, low: float = 1e-8, high: float = 1e3, bins: int = HIST_BINS
+    activation: str = "linear", *, low: float = LOG_LOW, high: float = LOG_HIGH, bins: int = HIST_BINS
 ) -> np.ndarray:
     """Fixed bins on the magnitude's log scale, the same for every layer and record.
 
@@ -215,7 +219,12 @@ def histogram(values: Any, edges: Any) -> np.ndarray:
 
 
 def log_histogram(
-    values: Any, activation: str = "linear", *, low: float = 1e-8, high: float = 1e3, bins: int = HIST_BINS
+    values: Any,
+    activation: str = "linear",
+    *,
+    low: float = LOG_LOW,
+    high: float = LOG_HIGH,
+    bins: int = HIST_BINS,
 ) -> np.ndarray:
     """``histogram(values, log_histogram_edges(activation, low=low, high=high, bins=bins))``,
     counted from ``log10|H|`` arithmetically, several times faster than a search among the
