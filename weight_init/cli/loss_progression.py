@@ -45,6 +45,7 @@ from weight_init.cli.common import (
     init_spec,
     make_parser,
     positive_int,
+    read_csv_table,
     run,
     seeds_from_args,
 )
@@ -173,30 +174,7 @@ def stats_figure_path(output: Path | None, stats_output: Path | None = None) -> 
 
 def read_table(path: Path):
     """The per-batch table from a CSV written by --csv; a wrong file is a UserError."""
-    from weight_init._optional import require
-
-    pd = require("pandas", "plots")
-
-    if path.is_dir():
-        raise UserError(f"--from-csv {path} is a folder; give the CSV file written by --csv")
-    if not path.is_file():
-        raise FileNotFoundError(f"--from-csv: no such file: {path}")
-    try:
-        df = pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError) as exc:
-        reason = " ".join(str(exc).split())
-        raise UserError(f"--from-csv {path}: cannot read it as a CSV table ({reason})") from None
-    missing = [c for c in ("init", "epoch", "step", "loss") if c not in df.columns]
-    if missing:
-        raise UserError(
-            f"--from-csv {path}: not a loss table written by --csv: missing the "
-            f"column(s) {', '.join(missing)}"
-        )
-    if df.empty:
-        raise UserError(f"--from-csv {path}: the table has no rows")
-    for column in ("epoch", "step", "loss"):
-        if not pd.api.types.is_numeric_dtype(df[column]):
-            raise UserError(f"--from-csv {path}: the column {column!r} is not numeric")
+    df = read_csv_table(path, ("init", "epoch", "step", "loss"), ("epoch", "step", "loss"), "loss table")
     df["init"] = df["init"].astype(str)
     return df
 

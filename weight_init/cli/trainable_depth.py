@@ -47,6 +47,7 @@ from weight_init.cli.common import (
     make_parser,
     positive_float,
     positive_int,
+    read_csv_table,
     run,
     seeds_from_args,
 )
@@ -250,28 +251,7 @@ def _given(args: argparse.Namespace, key: str) -> bool:
 
 def read_table(path: Path):
     """The per-network table from a CSV written by --csv; a wrong file is a UserError."""
-    from weight_init._optional import require
-
-    pd = require("pandas", "plots")
-
-    if path.is_dir():
-        raise UserError(f"--from-csv {path} is a folder; give the CSV file written by --csv")
-    if not path.is_file():
-        raise FileNotFoundError(f"--from-csv: no such file: {path}")
-    try:
-        df = pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError) as exc:
-        reason = " ".join(str(exc).split())
-        raise UserError(f"--from-csv {path}: cannot read it as a CSV table ({reason})") from None
-    missing = [c for c in COLUMNS if c not in df.columns]
-    if missing:
-        raise UserError(f"--from-csv {path}: not a table written by --csv: missing {', '.join(missing)}")
-    if df.empty:
-        raise UserError(f"--from-csv {path}: the table has no rows")
-    for column in COLUMNS:
-        if not pd.api.types.is_numeric_dtype(df[column]):
-            raise UserError(f"--from-csv {path}: the column {column!r} is not numeric")
-    return df
+    return read_csv_table(path, COLUMNS, COLUMNS, "trainable-depth table")
 
 
 def print_summary(df, metric: str, threshold: float, where: str) -> None:
