@@ -45,10 +45,10 @@ from weight_init.cli.common import (
     init_spec,
     make_parser,
     positive_int,
-    read_csv_table,
     run,
     seeds_from_args,
 )
+from weight_init.cli.csv_tables import read_csv_table
 from weight_init.studies.loss_progression.study import (
     ARTICLE_BATCH_SIZE,
     ARTICLE_EPOCHS,

@@ -47,10 +47,10 @@ from weight_init.cli.common import (
     make_parser,
     positive_float,
     positive_int,
-    read_csv_table,
     run,
     seeds_from_args,
 )
+from weight_init.cli.csv_tables import read_csv_table
 from weight_init.studies.mnist import DATASETS
 from weight_init.studies.trainable_depth.study import (
     COLUMNS,
